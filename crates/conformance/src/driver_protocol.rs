@@ -1,0 +1,333 @@
+//! The JSON-lines protocol between the harness and a client-under-test
+//! driver (`ports/*`). One request object per line on the driver's stdin,
+//! exactly one reply object per line on its stdout, in order; everything
+//! else a driver or its library prints goes to stderr.
+//!
+//! These types are the single definition of the protocol: the in-process
+//! reference-client driver and the process drivers both speak them, and
+//! `docs/driver-protocol.md` describes them for port authors.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One line sent to a driver: `{"id": 1, "cmd": "...", ...}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    pub id: u64,
+    #[serde(flatten)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "cmd", rename_all = "snake_case")]
+pub enum Command {
+    /// Who are you and what can you do.
+    Hello,
+    /// Create (or replace) a confidential client app named `app`.
+    Configure(Configure),
+    /// `acquire_token_for_client`, cache first.
+    AcquireForClient(AcquireForClient),
+    /// `acquire_token_by_user_federated_identity_credential`.
+    AcquireByUserFic(AcquireByUserFic),
+    /// `acquire_token_silent` for a cached account.
+    AcquireSilent(AcquireSilent),
+    /// The accounts in the app's user cache.
+    Accounts(AppRef),
+    /// The app's token cache as the port itself serialized it.
+    Cache(AppRef),
+    /// The contexts the app's assertion callback received, in call order.
+    CallbackContexts(AppRef),
+    /// Reply, then exit 0.
+    Shutdown,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppRef {
+    pub app: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Configure {
+    pub app: String,
+    pub client_id: String,
+    /// `https://localhost:PORT/<tenant id>`.
+    pub authority: String,
+    /// PEM file of the mock's CA, to trust for this app's TLS connections.
+    pub ca_cert: String,
+    pub credential: Credential,
+    #[serde(default)]
+    pub options: ClientOptions,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Credential {
+    Secret {
+        secret: String,
+    },
+    /// A certificate credential; the port signs its own client assertion.
+    Certificate {
+        cert_pem_path: String,
+        key_pem_path: String,
+        #[serde(default)]
+        send_x5c: bool,
+    },
+    /// A callback that always returns this assertion. With a token-binding
+    /// certificate it returns an `AssertionResponse` carrying it (jwt-pop);
+    /// `response_object` makes it return an `AssertionResponse` without one.
+    Assertion {
+        assertion: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token_binding: Option<TlsIdentity>,
+        #[serde(default)]
+        response_object: bool,
+    },
+    /// A context-aware callback: on every call it records the context it got,
+    /// then acquires `api://AzureADTokenExchange/.default` from the app
+    /// `via_app` (configured earlier) with `fmi_path` = the context's
+    /// `client_id` (`FmiPathFrom::ClientId`, Leg 2) or the context's
+    /// `fmi_path`, and returns that token (T1).
+    FmiCallback {
+        via_app: String,
+        #[serde(default)]
+        fmi_path_from: FmiPathFrom,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FmiPathFrom {
+    #[default]
+    ClientId,
+    FmiPath,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TlsIdentity {
+    pub cert_pem_path: String,
+    pub key_pem_path: String,
+}
+
+/// Knobs only some drivers have; a driver asked for one it lacks replies
+/// with an `unsupported` error.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientOptions {
+    /// `netstring` or `concat`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash_algorithm: Option<String>,
+    /// `atext` or `msal_node`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_profile: Option<String>,
+    /// `strict` or `single_account_fallback`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_lookup: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AcquireForClient {
+    pub app: String,
+    pub scopes: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fmi_path: Option<String>,
+    /// Ask for an mTLS proof-of-possession token (`token_type=mtls_pop`).
+    #[serde(default)]
+    pub mtls_pop: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AcquireByUserFic {
+    pub app: String,
+    pub scopes: Vec<String>,
+    /// T2, the `user_federated_identity_credential`.
+    pub assertion: String,
+    /// Exactly one of `username` / `user_id` is normally set; drivers pass
+    /// both or neither through unchanged so client-side refusals are tested.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AcquireSilent {
+    pub app: String,
+    pub scopes: Vec<String>,
+    pub home_account_id: String,
+}
+
+/// One line from a driver: `{"id": 1, "ok": true, ...}` or
+/// `{"id": 1, "ok": false, "error": {...}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reply {
+    pub id: u64,
+    pub ok: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<DriverError>,
+    /// The command's result fields (see [`Hello`], [`TokenReply`], ...).
+    #[serde(flatten)]
+    pub body: serde_json::Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DriverError {
+    pub kind: ErrorKind,
+    /// The port's own error text, verbatim.
+    pub message: String,
+    /// The OAuth error (`invalid_client`, ...) when the IdP answered one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub error_codes: Vec<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The port refused before sending anything.
+    Client,
+    /// The identity provider answered with an error.
+    Service,
+    /// The port has no such feature.
+    Unsupported,
+    /// The driver itself failed (bad request line, crash in glue code).
+    Driver,
+}
+
+/// Body of the reply to `hello`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hello {
+    /// `rust`, `python`, `node`, `java`, `go`.
+    pub port: String,
+    /// The package, e.g. `msal` or `@azure/msal-node`.
+    pub library: String,
+    /// The version actually loaded at run time.
+    pub version: String,
+    /// From [`Capability`]'s vocabulary.
+    pub capabilities: Vec<String>,
+}
+
+/// Capability names a driver may announce; a scenario tagged
+/// `@requires-<name>` is reported *not supported* on a port without it.
+pub mod capability {
+    pub const SECRET: &str = "secret";
+    pub const CERTIFICATE: &str = "certificate";
+    pub const FMI_PATH: &str = "fmi_path";
+    pub const CONTEXT_CALLBACK: &str = "context_callback";
+    pub const ASSERTION_RESPONSE: &str = "assertion_response";
+    pub const JWT_POP: &str = "jwt_pop";
+    pub const MTLS_POP: &str = "mtls_pop";
+    pub const USER_FIC: &str = "user_fic";
+    pub const USER_FIC_BY_OID: &str = "user_fic_by_oid";
+    pub const SILENT: &str = "silent";
+    pub const CACHE: &str = "cache";
+    pub const HASH_ALGORITHM: &str = "hash_algorithm";
+    pub const ACCOUNT_LOOKUP: &str = "account_lookup";
+}
+
+/// Body of the reply to the three acquire commands: `{"token": {...}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenReply {
+    pub token: TokenResult,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenResult {
+    pub access_token: String,
+    pub token_type: String,
+    /// Where the port says the token came from.
+    pub source: TokenSource,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<AccountInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token_claims: Option<Value>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenSource {
+    Cache,
+    IdentityProvider,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountInfo {
+    pub home_account_id: String,
+    pub username: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub realm: Option<String>,
+}
+
+/// Body of the reply to `accounts`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountsReply {
+    pub accounts: Vec<AccountInfo>,
+}
+
+/// Body of the reply to `cache`: the keys exactly as the port stored them,
+/// never recomputed by the harness.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CacheReply {
+    /// Full access-token cache keys, in the port's own spelling.
+    pub access_token_keys: Vec<String>,
+    #[serde(default)]
+    pub account_keys: Vec<String>,
+    #[serde(default)]
+    pub id_token_keys: Vec<String>,
+    #[serde(default)]
+    pub refresh_token_keys: Vec<String>,
+    /// The whole serialized cache as the port wrote it (JSON).
+    pub raw: Value,
+}
+
+/// Body of the reply to `callback_contexts`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallbackContextsReply {
+    /// Normalized to `client_id`, `token_endpoint`, `fmi_path` (absent when
+    /// the port gave none); other fields the port passed are kept as given.
+    pub contexts: Vec<Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_lines_have_the_documented_shape() {
+        let req = Request {
+            id: 7,
+            command: Command::AcquireForClient(AcquireForClient {
+                app: "blueprint".into(),
+                scopes: vec!["api://AzureADTokenExchange/.default".into()],
+                fmi_path: Some("agent-1".into()),
+                mtls_pop: false,
+            }),
+        };
+        let line = serde_json::to_string(&req).unwrap();
+        assert_eq!(
+            line,
+            r#"{"id":7,"cmd":"acquire_for_client","app":"blueprint","scopes":["api://AzureADTokenExchange/.default"],"fmi_path":"agent-1","mtls_pop":false}"#
+        );
+        assert_eq!(serde_json::from_str::<Request>(&line).unwrap(), req);
+        let hello: Request = serde_json::from_str(r#"{"id":1,"cmd":"hello"}"#).unwrap();
+        assert_eq!(hello.command, Command::Hello);
+    }
+
+    #[test]
+    fn replies_parse_success_and_error() {
+        let ok: Reply = serde_json::from_str(
+            r#"{"id":2,"ok":true,"token":{"access_token":"a","token_type":"Bearer","source":"cache"}}"#,
+        )
+        .unwrap();
+        let token: TokenReply = serde_json::from_value(Value::Object(ok.body)).unwrap();
+        assert_eq!(token.token.source, TokenSource::Cache);
+        let err: Reply = serde_json::from_str(
+            r#"{"id":3,"ok":false,"error":{"kind":"service","message":"AADSTS7000215: bad","error":"invalid_client","error_codes":[7000215],"status":401}}"#,
+        )
+        .unwrap();
+        assert_eq!(err.error.unwrap().error_codes, vec![7000215]);
+    }
+}

@@ -1,0 +1,5 @@
+pub mod bench;
+pub mod hash;
+pub mod key;
+pub mod run;
+pub mod serve;
