@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The test command: installs the pinned port drivers, runs every Rust test
+# (unit, integration, the Gherkin features against the reference client) and
+# then the conformance matrix against every real port.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export FIC_REQUIRE_PORTS="${FIC_REQUIRE_PORTS:-1}"
+bash ports/install.sh
+cargo test --workspace
+cargo run --quiet -- run --port all
