@@ -64,6 +64,10 @@ class App:
         self.contexts = []
         self.cache = msal.SerializableTokenCache()
         self.session = requests.Session()
+        # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override
+        # session.verify; the mock is on loopback, so the environment
+        # (CA bundles, proxies, netrc) has no say.
+        self.session.trust_env = False
         self.session.verify = req["ca_cert"]
         # Same single retry as MSAL's own default session.
         adapter = requests.adapters.HTTPAdapter(max_retries=1)
