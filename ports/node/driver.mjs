@@ -101,6 +101,8 @@ function trustedCa(caCert) {
 class App {
     constructor(req, apps) {
         this.contexts = [];
+        // Before the CA check: an unsupported credential is unsupported anywhere.
+        const credential = this.credential(req.credential, apps);
         trustedCa(req.ca_cert);
         const logLevel = msal.LogLevel[process.env.FIC_DRIVER_LOG ?? "Warning"] ?? msal.LogLevel.Warning;
         this.msal = new msal.ConfidentialClientApplication({
@@ -110,7 +112,7 @@ class App {
                 // The mock is not a Microsoft cloud: trusting its host:port skips
                 // instance discovery.
                 knownAuthorities: [new URL(req.authority).host],
-                ...this.credential(req.credential, apps),
+                ...credential,
             },
             system: {
                 loggerOptions: {

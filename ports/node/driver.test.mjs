@@ -1,0 +1,62 @@
+// Protocol handling of driver.mjs that needs no identity provider.
+// Run: node --test ports/node/
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const DRIVER = fileURLToPath(new URL("./driver.mjs", import.meta.url));
+
+// Feeds request lines to a fresh driver; returns its exit code and replies.
+function run(...lines) {
+    const proc = spawnSync(process.execPath, [DRIVER], { input: lines.map((l) => `${l}\n`).join(""), encoding: "utf8" });
+    return { status: proc.status, replies: proc.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l)) };
+}
+
+test("hello reports the msal-node actually installed, without pop", () => {
+    const pkg = JSON.parse(readFileSync(new URL("./node_modules/@azure/msal-node/package.json", import.meta.url)));
+    const { replies: [reply] } = run('{"id":1,"cmd":"hello"}');
+    assert.deepEqual([reply.id, reply.ok, reply.port, reply.library, reply.version],
+        [1, true, "node", "@azure/msal-node", pkg.version]);
+    assert.ok(reply.capabilities.includes("fmi_path"));
+    for (const absent of ["jwt_pop", "mtls_pop", "assertion_response", "hash_algorithm", "account_lookup"]) {
+        assert.ok(!reply.capabilities.includes(absent), absent);
+    }
+});
+
+test("every line gets one reply in order; bad ones get a driver error", () => {
+    const { status, replies } = run("not json", "[1]", '{"id":3,"cmd":"fly"}', '{"id":4,"cmd":"cache","app":"nope"}',
+        '{"id":5,"cmd":"configure","app":"a"}', '{"id":6,"cmd":"hello"}');
+    assert.equal(status, 0);
+    assert.deepEqual(replies.map((r) => r.id), [0, 0, 3, 4, 5, 6]);
+    for (const reply of replies.slice(0, 5)) assert.equal(reply.error.kind, "driver", JSON.stringify(reply));
+    assert.match(replies[4].error.message, /ca_cert/);
+    assert.equal(replies[5].ok, true);
+});
+
+test("features msal-node lacks are unsupported before any request", () => {
+    const base = { cmd: "configure", app: "a", client_id: "c", authority: "https://localhost:1/t", ca_cert: "/nonexistent" };
+    const { replies } = run(
+        JSON.stringify({ ...base, id: 1, credential: { type: "assertion", assertion: "x", token_binding: { cert_pem_path: "c", key_pem_path: "k" } } }),
+        JSON.stringify({ ...base, id: 2, credential: { type: "assertion", assertion: "x", response_object: true } }),
+        JSON.stringify({ ...base, id: 3, credential: { type: "secret", secret: "s" }, options: { account_lookup: "strict" } }),
+        JSON.stringify({ id: 4, cmd: "acquire_for_client", app: "a", scopes: ["x/.default"], mtls_pop: true }),
+    );
+    assert.deepEqual(replies.map((r) => r.error.kind), ["unsupported", "unsupported", "unsupported", "unsupported"]);
+});
+
+test("a CA the process was not started with is refused with the reason", () => {
+    const { replies: [reply] } = run(JSON.stringify({
+        id: 1, cmd: "configure", app: "a", client_id: "c", authority: "https://localhost:1/t",
+        ca_cert: fileURLToPath(import.meta.url), credential: { type: "secret", secret: "s" },
+    }));
+    assert.equal(reply.error.kind, "driver");
+    assert.match(reply.error.message, /NODE_EXTRA_CA_CERTS/);
+});
+
+test("shutdown replies, then exits 0", () => {
+    const { status, replies } = run('{"id":9,"cmd":"shutdown"}', '{"id":10,"cmd":"hello"}');
+    assert.equal(status, 0);
+    assert.deepEqual(replies, [{ id: 9, ok: true }]);
+});
