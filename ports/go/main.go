@@ -239,12 +239,13 @@ func (d *driver) configure(r request) (map[string]any, error) {
 			return nil, newErr("unsupported", "MSAL Go %s has no option(s) %s", libraryVersion(), strings.Join(set, ", "))
 		}
 	}
-	hc, err := httpClient(caPath)
+	// What the port lacks is reported before any set-up can fail.
+	a := &app{cache: &memCache{}}
+	cred, extra, err := d.credential(a, credReq)
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cache: &memCache{}}
-	cred, extra, err := d.credential(a, credReq)
+	hc, err := httpClient(caPath)
 	if err != nil {
 		return nil, err
 	}
