@@ -1,0 +1,740 @@
+//! The token cache in MSAL's unified schema, serialized as MSAL Python
+//! 1.39.0's `SerializableTokenCache` writes it (`json.dumps(self._cache,
+//! indent=4)`, token_cache.py l.709): top-level sections `AccessToken`,
+//! `Account`, `IdToken`, `RefreshToken`, `AppMetadata`, each a map from key
+//! to entry. Field names, their order and the string-typed numbers
+//! (`cached_at`, `expires_on`, ... "Schema defines it as a string",
+//! token_cache.py l.461) follow Python's `__add` (l.421). App tokens carry
+//! `"home_account_id": null`, as Python writes them, because Python's
+//! lookup compares that field verbatim.
+//!
+//! Fields this crate does not model are kept (`extra`, unknown sections),
+//! so a cache written by a port survives a round trip through this one.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
+
+use crate::cache_key::{
+    AccessTokenKeyParts, CacheKey, KeyProfile, access_token_key, account_key, app_metadata_key,
+    id_token_key, refresh_token_key,
+};
+use crate::error::CacheError;
+
+/// A cached access token is treated as expired this many seconds before
+/// `expires_on`: MSAL Python's 5-minute rule (application.py l.1764), which
+/// the other ports share.
+pub const EXPIRY_MARGIN_SECS: u64 = 300;
+
+pub const SECTION_ACCESS_TOKEN: &str = "AccessToken";
+pub const SECTION_ACCOUNT: &str = "Account";
+pub const SECTION_ID_TOKEN: &str = "IdToken";
+pub const SECTION_REFRESH_TOKEN: &str = "RefreshToken";
+pub const SECTION_APP_METADATA: &str = "AppMetadata";
+
+/// Python's `authority_type` for Entra (AAD v2) accounts.
+pub const AUTHORITY_TYPE_MSSTS: &str = "MSSTS";
+
+/// Numbers the schema stores as strings; read back from either form because
+/// other SDKs have written integers.
+mod string_u64 {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&v.to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = u64;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number or a string holding one")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
+                Ok(v)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
+                u64::try_from(v).map_err(E::custom)
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<u64, E> {
+                Ok(v as u64)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {
+                let v = v.trim();
+                v.parse::<u64>()
+                    .or_else(|_| v.parse::<f64>().map(|f| f as u64))
+                    .map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+
+    pub mod option {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(v: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
+            match v {
+                Some(v) => s.serialize_str(&v.to_string()),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+            #[derive(Deserialize)]
+            struct W(#[serde(with = "super")] u64);
+            Ok(Option::<W>::deserialize(d)?.map(|w| w.0))
+        }
+    }
+}
+
+fn is_bearer(token_type: &str) -> bool {
+    token_type.is_empty() || token_type.eq_ignore_ascii_case("bearer")
+}
+
+/// An `AccessToken` entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessTokenEntry {
+    pub credential_type: String,
+    pub secret: String,
+    /// `None` for app tokens (serialized as `null`, as Python does).
+    #[serde(default)]
+    pub home_account_id: Option<String>,
+    pub environment: String,
+    pub client_id: String,
+    /// Space-joined scopes; sorted under the atext profile (Python's
+    /// schema), request order under msal-node's.
+    #[serde(default)]
+    pub target: String,
+    #[serde(default)]
+    pub realm: String,
+    #[serde(default = "bearer")]
+    pub token_type: String,
+    #[serde(with = "string_u64")]
+    pub cached_at: u64,
+    #[serde(with = "string_u64")]
+    pub expires_on: u64,
+    #[serde(with = "string_u64")]
+    pub extended_expires_on: u64,
+    /// x5t#S256 of the certificate an `mtls_pop` token is bound to. Python
+    /// keeps SSH/PoP key ids under this name and matches it on lookup.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    /// The lowercased ext cache key hash (Python's field name; Java writes
+    /// `ext_cache_key_hash`, .NET `ext`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ext_cache_key: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "string_u64::option"
+    )]
+    pub refresh_on: Option<u64>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+fn bearer() -> String {
+    "Bearer".to_owned()
+}
+
+impl AccessTokenEntry {
+    pub fn scopes(&self) -> Vec<String> {
+        self.target.split_whitespace().map(str::to_owned).collect()
+    }
+
+    /// The parts its key is made of, so writes go through the one key builder.
+    pub fn key_parts(&self) -> AccessTokenKeyParts {
+        AccessTokenKeyParts {
+            home_account_id: self.home_account_id.clone().unwrap_or_default(),
+            environment: self.environment.clone(),
+            client_id: self.client_id.clone(),
+            realm: self.realm.clone(),
+            target: self.scopes(),
+            token_type: self.token_type.clone(),
+            ext_hash: self.ext_cache_key.clone().filter(|h| !h.is_empty()),
+        }
+    }
+}
+
+/// An `Account` entry; also what callers hand to `acquire_token_silent`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    pub home_account_id: String,
+    pub environment: String,
+    #[serde(default)]
+    pub realm: String,
+    #[serde(default)]
+    pub local_account_id: String,
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub authority_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_source: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Account {
+    /// The user's object id: the part of `home_account_id` before the dot.
+    pub fn oid(&self) -> &str {
+        self.home_account_id
+            .split_once('.')
+            .map_or(self.home_account_id.as_str(), |(oid, _)| oid)
+    }
+
+    pub fn key(&self) -> CacheKey {
+        account_key(&self.home_account_id, &self.environment, &self.realm)
+    }
+}
+
+/// An `IdToken` entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdTokenEntry {
+    pub credential_type: String,
+    pub secret: String,
+    pub home_account_id: String,
+    pub environment: String,
+    #[serde(default)]
+    pub realm: String,
+    pub client_id: String,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl IdTokenEntry {
+    pub fn key(&self) -> CacheKey {
+        id_token_key(
+            &self.home_account_id,
+            &self.environment,
+            &self.client_id,
+            &self.realm,
+        )
+    }
+}
+
+/// A `RefreshToken` entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RefreshTokenEntry {
+    pub credential_type: String,
+    pub secret: String,
+    pub home_account_id: String,
+    pub environment: String,
+    pub client_id: String,
+    #[serde(default)]
+    pub target: String,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "string_u64::option"
+    )]
+    pub last_modification_time: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_id: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl RefreshTokenEntry {
+    pub fn key(&self) -> CacheKey {
+        refresh_token_key(
+            &self.home_account_id,
+            &self.environment,
+            &self.client_id,
+            &self.target,
+        )
+    }
+}
+
+/// An `AppMetadata` entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppMetadataEntry {
+    pub client_id: String,
+    pub environment: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_id: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl AppMetadataEntry {
+    pub fn key(&self) -> CacheKey {
+        app_metadata_key(&self.environment, &self.client_id)
+    }
+}
+
+/// What a caller wants from the access-token section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessTokenQuery {
+    /// `None` (or empty) for app tokens.
+    pub home_account_id: Option<String>,
+    pub environment: String,
+    pub client_id: String,
+    pub realm: String,
+    pub scopes: Vec<String>,
+    /// `Bearer` or `mtls_pop`; a token of another type never matches.
+    pub token_type: String,
+    /// Certificate thumbprint for `mtls_pop`; `None` only matches unbound tokens.
+    pub key_id: Option<String>,
+    /// Lowercased hash; `None` only matches entries without one, and the reverse.
+    pub ext_cache_key: Option<String>,
+}
+
+impl AccessTokenQuery {
+    fn key_parts(&self) -> AccessTokenKeyParts {
+        AccessTokenKeyParts {
+            home_account_id: self.home_account_id.clone().unwrap_or_default(),
+            environment: self.environment.clone(),
+            client_id: self.client_id.clone(),
+            realm: self.realm.clone(),
+            target: self.scopes.clone(),
+            token_type: self.token_type.clone(),
+            ext_hash: self.ext_cache_key.clone(),
+        }
+    }
+
+    /// Every rule except expiry.
+    fn matches(&self, e: &AccessTokenEntry) -> bool {
+        let opt_eq = |a: Option<&str>, b: Option<&str>| match (
+            a.filter(|s| !s.is_empty()),
+            b.filter(|s| !s.is_empty()),
+        ) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            _ => false,
+        };
+        let wanted: BTreeSet<String> = self.scopes.iter().map(|s| s.to_lowercase()).collect();
+        let held: BTreeSet<String> = e.scopes().iter().map(|s| s.to_lowercase()).collect();
+        e.client_id == self.client_id
+            && e.environment.eq_ignore_ascii_case(&self.environment)
+            && e.realm.eq_ignore_ascii_case(&self.realm)
+            && opt_eq(
+                e.home_account_id.as_deref(),
+                self.home_account_id.as_deref(),
+            )
+            && opt_eq(e.ext_cache_key.as_deref(), self.ext_cache_key.as_deref())
+            && opt_eq(e.key_id.as_deref(), self.key_id.as_deref())
+            && (is_bearer(&e.token_type) && is_bearer(&self.token_type)
+                || e.token_type.eq_ignore_ascii_case(&self.token_type))
+            && !wanted.is_empty()
+            && wanted.is_subset(&held)
+    }
+}
+
+/// MSAL's unified token cache.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TokenCache {
+    key_profile: KeyProfile,
+    access_tokens: BTreeMap<String, AccessTokenEntry>,
+    accounts: BTreeMap<String, Account>,
+    id_tokens: BTreeMap<String, IdTokenEntry>,
+    refresh_tokens: BTreeMap<String, RefreshTokenEntry>,
+    app_metadata: BTreeMap<String, AppMetadataEntry>,
+    /// Sections this crate does not know, kept for round trips.
+    other_sections: Map<String, Value>,
+}
+
+impl TokenCache {
+    pub fn new(key_profile: KeyProfile) -> TokenCache {
+        TokenCache {
+            key_profile,
+            ..TokenCache::default()
+        }
+    }
+
+    pub fn key_profile(&self) -> KeyProfile {
+        self.key_profile
+    }
+
+    /// New writes use this layout; keys already present are left as they
+    /// were written, and lookups still find them (they fall back to a scan).
+    pub fn set_key_profile(&mut self, profile: KeyProfile) {
+        self.key_profile = profile;
+    }
+
+    /// The target string an access token of these scopes is stored with.
+    pub fn target_for(&self, scopes: &[String]) -> String {
+        let mut scopes = scopes.to_vec();
+        if self.key_profile == KeyProfile::Atext {
+            scopes.sort();
+        }
+        scopes.join(" ")
+    }
+
+    /// Stores (or replaces) an access token under its full key.
+    pub fn insert_access_token(&mut self, entry: AccessTokenEntry) -> CacheKey {
+        let key = access_token_key(&entry.key_parts(), self.key_profile);
+        self.access_tokens.insert(key.as_str().to_owned(), entry);
+        key
+    }
+
+    /// A live access token for the query. The exact key is tried first,
+    /// built by the same function that wrote it; a scan follows because a
+    /// query for a subset of the granted scopes (user tokens) or a cache
+    /// written under another layout has a different key.
+    pub fn find_access_token(
+        &self,
+        query: &AccessTokenQuery,
+        now: u64,
+    ) -> Option<(CacheKey, &AccessTokenEntry)> {
+        let live = |e: &AccessTokenEntry| e.expires_on > now.saturating_add(EXPIRY_MARGIN_SECS);
+        let key = access_token_key(&query.key_parts(), self.key_profile);
+        if let Some(e) = self.access_tokens.get(key.as_str())
+            && query.matches(e)
+            && live(e)
+        {
+            return Some((key, e));
+        }
+        self.access_tokens
+            .iter()
+            .find(|(_, e)| query.matches(e) && live(e))
+            .map(|(k, e)| (CacheKey::from_stored(k), e))
+    }
+
+    pub fn upsert_account(&mut self, account: Account) -> CacheKey {
+        let key = account.key();
+        self.accounts.insert(key.as_str().to_owned(), account);
+        key
+    }
+
+    pub fn upsert_id_token(&mut self, entry: IdTokenEntry) -> CacheKey {
+        let key = entry.key();
+        self.id_tokens.insert(key.as_str().to_owned(), entry);
+        key
+    }
+
+    pub fn upsert_refresh_token(&mut self, entry: RefreshTokenEntry) -> CacheKey {
+        let key = entry.key();
+        self.refresh_tokens.insert(key.as_str().to_owned(), entry);
+        key
+    }
+
+    pub fn upsert_app_metadata(&mut self, entry: AppMetadataEntry) -> CacheKey {
+        let key = entry.key();
+        self.app_metadata.insert(key.as_str().to_owned(), entry);
+        key
+    }
+
+    /// Accounts in `environment`, deduplicated by home account id as
+    /// Python's `get_accounts` does.
+    pub fn accounts_in(&self, environment: &str) -> Vec<Account> {
+        let mut seen = BTreeSet::new();
+        self.accounts
+            .values()
+            .filter(|a| a.environment.eq_ignore_ascii_case(environment))
+            .filter(|a| seen.insert(a.home_account_id.to_lowercase()))
+            .cloned()
+            .collect()
+    }
+
+    pub fn accounts(&self) -> Vec<Account> {
+        self.accounts.values().cloned().collect()
+    }
+
+    pub fn id_token(
+        &self,
+        home_account_id: &str,
+        environment: &str,
+        client_id: &str,
+        realm: &str,
+    ) -> Option<&IdTokenEntry> {
+        self.id_tokens
+            .get(id_token_key(home_account_id, environment, client_id, realm).as_str())
+    }
+
+    /// The account's refresh token for this client (keys include the
+    /// target, so this is a scan).
+    pub fn refresh_token(
+        &self,
+        home_account_id: &str,
+        environment: &str,
+        client_id: &str,
+    ) -> Option<&RefreshTokenEntry> {
+        self.refresh_tokens.values().find(|rt| {
+            rt.home_account_id.eq_ignore_ascii_case(home_account_id)
+                && rt.environment.eq_ignore_ascii_case(environment)
+                && rt.client_id == client_id
+        })
+    }
+
+    pub fn access_tokens(&self) -> impl Iterator<Item = (CacheKey, &AccessTokenEntry)> {
+        self.access_tokens
+            .iter()
+            .map(|(k, e)| (CacheKey::from_stored(k), e))
+    }
+
+    pub fn access_token_keys(&self) -> Vec<CacheKey> {
+        self.access_tokens
+            .keys()
+            .map(|k| CacheKey::from_stored(k))
+            .collect()
+    }
+
+    pub fn refresh_tokens(&self) -> impl Iterator<Item = &RefreshTokenEntry> {
+        self.refresh_tokens.values()
+    }
+
+    pub fn id_tokens(&self) -> impl Iterator<Item = &IdTokenEntry> {
+        self.id_tokens.values()
+    }
+
+    pub fn app_metadata(&self) -> impl Iterator<Item = &AppMetadataEntry> {
+        self.app_metadata.values()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.access_tokens.is_empty()
+            && self.accounts.is_empty()
+            && self.id_tokens.is_empty()
+            && self.refresh_tokens.is_empty()
+            && self.app_metadata.is_empty()
+    }
+
+    /// The JSON MSAL Python's `SerializableTokenCache.serialize()` writes:
+    /// 4-space indent, sections in the order Python first creates them,
+    /// empty sections left out.
+    pub fn serialize_json(&self) -> Result<String, CacheError> {
+        let mut root = Map::new();
+        fn section<T: Serialize>(
+            root: &mut Map<String, Value>,
+            name: &str,
+            entries: &BTreeMap<String, T>,
+        ) -> Result<(), CacheError> {
+            if !entries.is_empty() {
+                root.insert(name.to_owned(), serde_json::to_value(entries)?);
+            }
+            Ok(())
+        }
+        section(&mut root, SECTION_ACCESS_TOKEN, &self.access_tokens)?;
+        section(&mut root, SECTION_ACCOUNT, &self.accounts)?;
+        section(&mut root, SECTION_ID_TOKEN, &self.id_tokens)?;
+        section(&mut root, SECTION_REFRESH_TOKEN, &self.refresh_tokens)?;
+        section(&mut root, SECTION_APP_METADATA, &self.app_metadata)?;
+        for (k, v) in &self.other_sections {
+            root.insert(k.clone(), v.clone());
+        }
+        let mut out = Vec::new();
+        let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
+        Value::Object(root).serialize(&mut ser)?;
+        Ok(String::from_utf8(out).expect("serde_json writes UTF-8"))
+    }
+
+    /// Reads what MSAL Python (or this crate) serialized. Keys are kept as
+    /// written; an empty string is an empty cache, as in Python.
+    pub fn deserialize_json(json: &str) -> Result<TokenCache, CacheError> {
+        let mut cache = TokenCache::default();
+        if json.trim().is_empty() {
+            return Ok(cache);
+        }
+        let root: Map<String, Value> = serde_json::from_str(json)?;
+        for (name, value) in root {
+            match name.as_str() {
+                SECTION_ACCESS_TOKEN => cache.access_tokens = serde_json::from_value(value)?,
+                SECTION_ACCOUNT => cache.accounts = serde_json::from_value(value)?,
+                SECTION_ID_TOKEN => cache.id_tokens = serde_json::from_value(value)?,
+                SECTION_REFRESH_TOKEN => cache.refresh_tokens = serde_json::from_value(value)?,
+                SECTION_APP_METADATA => cache.app_metadata = serde_json::from_value(value)?,
+                _ => {
+                    cache.other_sections.insert(name, value);
+                }
+            }
+        }
+        Ok(cache)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache_key::{HashAlgorithm, ext_components, stored_ext_cache_key};
+
+    const NOW: u64 = 1_700_000_000;
+
+    fn app_token(secret: &str, fmi_path: Option<&str>) -> AccessTokenEntry {
+        let components = ext_components(fmi_path.map(|p| ("fmi_path", p)));
+        AccessTokenEntry {
+            credential_type: "AccessToken".into(),
+            secret: secret.into(),
+            home_account_id: None,
+            environment: "localhost".into(),
+            client_id: "blueprint".into(),
+            target: "api://AzureADTokenExchange/.default".into(),
+            realm: "tenant".into(),
+            token_type: "Bearer".into(),
+            cached_at: NOW,
+            expires_on: NOW + 3600,
+            extended_expires_on: NOW + 7200,
+            key_id: None,
+            ext_cache_key: stored_ext_cache_key(&components, HashAlgorithm::Netstring),
+            refresh_on: None,
+            extra: Map::new(),
+        }
+    }
+
+    fn app_query(fmi_path: Option<&str>) -> AccessTokenQuery {
+        let components = ext_components(fmi_path.map(|p| ("fmi_path", p)));
+        AccessTokenQuery {
+            home_account_id: None,
+            environment: "LOCALHOST".into(),
+            client_id: "blueprint".into(),
+            realm: "tenant".into(),
+            scopes: vec!["api://AzureADTokenExchange/.default".into()],
+            token_type: "Bearer".into(),
+            key_id: None,
+            ext_cache_key: stored_ext_cache_key(&components, HashAlgorithm::Netstring),
+        }
+    }
+
+    #[test]
+    fn hashed_and_plain_entries_never_match_each_other() {
+        let mut cache = TokenCache::new(KeyProfile::Atext);
+        cache.insert_access_token(app_token("with-a", Some("agent-a")));
+        assert!(cache.find_access_token(&app_query(None), NOW).is_none());
+        cache.insert_access_token(app_token("plain", None));
+        cache.insert_access_token(app_token("with-b", Some("agent-b")));
+        let secret = |q| {
+            cache
+                .find_access_token(&q, NOW)
+                .map(|(_, e)| e.secret.clone())
+        };
+        assert_eq!(secret(app_query(None)).as_deref(), Some("plain"));
+        assert_eq!(
+            secret(app_query(Some("agent-a"))).as_deref(),
+            Some("with-a")
+        );
+        assert_eq!(
+            secret(app_query(Some("agent-b"))).as_deref(),
+            Some("with-b")
+        );
+        assert_eq!(secret(app_query(Some("agent-c"))), None);
+        assert_eq!(cache.access_token_keys().len(), 3);
+    }
+
+    #[test]
+    fn expired_tokens_are_not_returned() {
+        let mut cache = TokenCache::new(KeyProfile::Atext);
+        cache.insert_access_token(app_token("t", None));
+        assert!(cache.find_access_token(&app_query(None), NOW).is_some());
+        assert!(
+            cache
+                .find_access_token(&app_query(None), NOW + 3600 - EXPIRY_MARGIN_SECS)
+                .is_none()
+        );
+        assert!(
+            cache
+                .find_access_token(&app_query(None), NOW + 4000)
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn pop_tokens_are_bound_to_their_certificate() {
+        let mut cache = TokenCache::new(KeyProfile::Atext);
+        let mut pop = app_token("pop", None);
+        pop.token_type = "mtls_pop".into();
+        pop.key_id = Some("thumb-a".into());
+        cache.insert_access_token(pop);
+        let mut q = app_query(None);
+        assert!(cache.find_access_token(&q, NOW).is_none(), "bearer query");
+        q.token_type = "mtls_pop".into();
+        q.key_id = Some("thumb-b".into());
+        assert!(
+            cache.find_access_token(&q, NOW).is_none(),
+            "other certificate"
+        );
+        q.key_id = Some("thumb-a".into());
+        assert_eq!(cache.find_access_token(&q, NOW).unwrap().1.secret, "pop");
+    }
+
+    #[test]
+    fn subset_of_scopes_finds_a_user_token() {
+        let mut cache = TokenCache::new(KeyProfile::Atext);
+        let mut t = app_token("user", None);
+        t.home_account_id = Some("oid.tid".into());
+        t.target = "api://res/Read openid profile".into();
+        cache.insert_access_token(t);
+        let mut q = app_query(None);
+        q.home_account_id = Some("oid.tid".into());
+        q.scopes = vec!["api://res/read".into()];
+        assert_eq!(cache.find_access_token(&q, NOW).unwrap().1.secret, "user");
+        q.home_account_id = Some("other.tid".into());
+        assert!(cache.find_access_token(&q, NOW).is_none());
+        q.home_account_id = None;
+        assert!(cache.find_access_token(&q, NOW).is_none());
+    }
+
+    #[test]
+    fn serializes_like_msal_python() {
+        let mut cache = TokenCache::new(KeyProfile::Atext);
+        cache.insert_access_token(app_token("s", Some("agent-a")));
+        cache.upsert_app_metadata(AppMetadataEntry {
+            client_id: "blueprint".into(),
+            environment: "localhost".into(),
+            family_id: None,
+            extra: Map::new(),
+        });
+        let json = cache.serialize_json().unwrap();
+        let hash = stored_ext_cache_key(
+            &ext_components([("fmi_path", "agent-a")]),
+            HashAlgorithm::Netstring,
+        )
+        .unwrap();
+        let expected = format!(
+            r#"{{
+    "AccessToken": {{
+        "-localhost-atext-blueprint-tenant-api://azureadtokenexchange/.default-{hash}": {{
+            "credential_type": "AccessToken",
+            "secret": "s",
+            "home_account_id": null,
+            "environment": "localhost",
+            "client_id": "blueprint",
+            "target": "api://AzureADTokenExchange/.default",
+            "realm": "tenant",
+            "token_type": "Bearer",
+            "cached_at": "{NOW}",
+            "expires_on": "{}",
+            "extended_expires_on": "{}",
+            "ext_cache_key": "{hash}"
+        }}
+    }},
+    "AppMetadata": {{
+        "appmetadata-localhost-blueprint": {{
+            "client_id": "blueprint",
+            "environment": "localhost"
+        }}
+    }}
+}}"#,
+            NOW + 3600,
+            NOW + 7200
+        );
+        assert_eq!(json, expected);
+        let back = TokenCache::deserialize_json(&json).unwrap();
+        assert_eq!(back.serialize_json().unwrap(), json);
+    }
+
+    #[test]
+    fn reads_foreign_shapes_and_keeps_unknown_fields() {
+        let json = r#"{
+            "AccessToken": {"k": {"credential_type": "AccessToken", "secret": "s",
+                "environment": "localhost", "client_id": "c", "target": "a",
+                "realm": "t", "cached_at": 1, "expires_on": "2.0",
+                "extended_expires_on": "3", "custom": {"x": 1}}},
+            "Future": {"x": 1}
+        }"#;
+        let cache = TokenCache::deserialize_json(json).unwrap();
+        let (key, at) = cache.access_tokens().next().unwrap();
+        assert_eq!(key.as_str(), "k");
+        assert_eq!((at.cached_at, at.expires_on), (1, 2));
+        assert_eq!(at.token_type, "Bearer");
+        assert_eq!(at.extra["custom"]["x"], 1);
+        let again = cache.serialize_json().unwrap();
+        assert!(again.contains("\"custom\""));
+        assert!(again.contains("\"Future\""));
+        assert!(TokenCache::deserialize_json("").unwrap().is_empty());
+        assert!(TokenCache::deserialize_json("[]").is_err());
+    }
+}
