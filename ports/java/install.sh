@@ -16,8 +16,13 @@ major="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specif
 mkdir -p "$build/m2"
 # A previous build's lib/ may hold another msal4j version: start it clean.
 rm -rf "$here/target/lib"
-mvn -q -B -f "$here/pom.xml" -Dmaven.repo.local="$build/m2" package \
-    || fail "mvn package failed (see above); Maven Central must be reachable on the first run"
+# Maven's own output is kept for a failure only; `package` also runs the
+# driver's offline tests (src/test).
+log="$build/java-driver-build.log"
+if ! mvn -B -Dstyle.color=never -f "$here/pom.xml" -Dmaven.repo.local="$build/m2" package >"$log" 2>&1; then
+    grep -E '^\[ERROR\]|Tests run:|FAIL' "$log" | head -40 >&2
+    fail "mvn package failed (above; full log $log); Maven Central must be reachable on the first run"
+fi
 
 want="$(sed -n 's|.*<msal4j.version>\(.*\)</msal4j.version>.*|\1|p' "$here/pom.xml")"
 got="$(echo '{"id":1,"cmd":"hello"}' | java -jar "$here/target/java-driver.jar" | sed -n 's/.*"version":"\([^"]*\)".*/\1/p')"

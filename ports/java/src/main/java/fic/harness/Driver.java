@@ -217,9 +217,10 @@ public final class Driver {
                 throw new DriverError("unsupported", "msal4j " + libraryVersion() + " has no option(s) " + String.join(", ", set));
             }
         }
-        SSLSocketFactory ssl = trusting(caPath);
+        // What the port lacks is reported before any set-up can fail.
         App app = new App();
         IClientCredential credential = credential(app, cred);
+        SSLSocketFactory ssl = trusting(caPath);
         try {
             ConfidentialClientApplication.Builder builder = ConfidentialClientApplication.builder(clientId, credential)
                     // The mock is not a Microsoft cloud: no instance discovery
