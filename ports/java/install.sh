@@ -24,7 +24,7 @@ if ! mvn -B -Dstyle.color=never -f "$here/pom.xml" -Dmaven.repo.local="$build/m2
     fail "mvn package failed (above; full log $log); Maven Central must be reachable on the first run"
 fi
 
-want="$(sed -n 's|.*<msal4j.version>\(.*\)</msal4j.version>.*|\1|p' "$here/pom.xml")"
+want="$(sed -n 's|^ *<msal4j.version>\([0-9][^<]*\)</msal4j.version>.*|\1|p' "$here/pom.xml")"
 got="$(echo '{"id":1,"cmd":"hello"}' | java -jar "$here/target/java-driver.jar" | sed -n 's/.*"version":"\([^"]*\)".*/\1/p')"
 [[ -n "$got" ]] || fail "the driver did not answer hello"
 [[ "$got" == "$want" ]] || fail "the driver loaded msal4j $got, pom.xml pins $want"
