@@ -13,6 +13,8 @@ export GOMODCACHE="$build/gomod" GOCACHE="$build/gocache"
 # go.sum is the pin: never let the build edit go.mod, and never fetch a
 # toolchain (only the module proxy is reachable).
 export GOFLAGS=-mod=readonly GOTOOLCHAIN=local
+(cd "$here" && go test -count=1 ./... >"$build/go-driver-test.log" 2>&1) \
+    || { tail -40 "$build/go-driver-test.log" >&2; fail "the driver's offline tests failed (above; full log $build/go-driver-test.log)"; }
 (cd "$here" && go build -trimpath -o "$build/go-driver" .) \
     || fail "go build failed (see above); the module proxy must be reachable on the first run"
 
