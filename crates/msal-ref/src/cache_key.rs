@@ -466,6 +466,53 @@ mod tests {
         );
     }
 
+    /// Outputs of msal-node 7.2.1's own `generateCredentialKey`
+    /// (dist/cache/CacheHelpers.mjs), run with node on the same parts.
+    #[test]
+    fn msal_node_keys_measured_from_the_shipped_package() {
+        let parts = |components: &[(&str, &str)], token_type: &str| AccessTokenKeyParts {
+            home_account_id: String::new(),
+            environment: "localhost".into(),
+            client_id: "3bf56293-fbb5-42bd-a407-248ba7431a8c".into(),
+            realm: "10c419d4-4a50-45b2-aa4e-919fb84df24f".into(),
+            target: vec!["api://AzureADTokenExchange/.default".into()],
+            token_type: token_type.into(),
+            ext_hash: stored_ext_cache_key(&map(components), HashAlgorithm::Netstring),
+        };
+        let key = |c: &[(&str, &str)], t: &str| {
+            access_token_key(&parts(c, t), KeyProfile::MsalNode).into_string()
+        };
+        assert_eq!(
+            key(
+                &[("fmi_path", "7a3b9c2d-1111-4e5f-8a9b-0c1d2e3f4a5b")],
+                "Bearer"
+            ),
+            "-localhost-accesstoken-3bf56293-fbb5-42bd-a407-248ba7431a8c-10c419d4-4a50-45b2-aa4e-919fb84df24f-api://azureadtokenexchange/.default--ktfqxxtlgnhse9aq6a4tp9ua9bnt9eazz1brpfij5ha"
+        );
+        assert_eq!(
+            key(&[], "Bearer"),
+            "-localhost-accesstoken-3bf56293-fbb5-42bd-a407-248ba7431a8c-10c419d4-4a50-45b2-aa4e-919fb84df24f-api://azureadtokenexchange/.default-"
+        );
+        assert_eq!(
+            key(&[("key1", "value1"), ("key2", "value2")], "mtls_pop"),
+            "-localhost-accesstoken_with_authscheme-3bf56293-fbb5-42bd-a407-248ba7431a8c-10c419d4-4a50-45b2-aa4e-919fb84df24f-api://azureadtokenexchange/.default-mtls_pop-latlwkpewb_a0rcsmjvkecqt0_huumkw4sflzociike"
+        );
+    }
+
+    /// MSAL Python 1.39.0's own `_compute_ext_cache_key` on the same maps.
+    #[test]
+    fn stored_hash_matches_msal_python() {
+        let stored = |c: &[(&str, &str)]| stored_ext_cache_key(&map(c), HashAlgorithm::Netstring);
+        assert_eq!(
+            stored(&[("fmi_path", "7a3b9c2d-1111-4e5f-8a9b-0c1d2e3f4a5b")]).as_deref(),
+            Some("ktfqxxtlgnhse9aq6a4tp9ua9bnt9eazz1brpfij5ha")
+        );
+        assert_eq!(
+            stored(&[("é", "日本")]).as_deref(),
+            Some("i4gkne9l4vlfv07p_b883nvw-kshe3uh7llcw-hjw1g")
+        );
+    }
+
     #[test]
     fn other_keys_as_msal_python_writes_them() {
         assert_eq!(
