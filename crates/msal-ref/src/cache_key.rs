@@ -352,7 +352,7 @@ pub fn app_metadata_key(environment: &str, client_id: &str) -> CacheKey {
 /// values may contain `=`; an empty key or a missing `=` is an error.
 pub fn parse_component(arg: &str) -> Result<(String, String), String> {
     match arg.split_once('=') {
-        Some((k, _)) if k.is_empty() => Err(format!("component `{arg}` has an empty key")),
+        Some(("", _)) => Err(format!("component `{arg}` has an empty key")),
         Some((k, v)) => Ok((k.to_owned(), v.to_owned())),
         None => Err(format!("component `{arg}` is not key=value")),
     }

@@ -48,7 +48,10 @@ pub enum MsalError {
     #[error("HTTP: {0}")]
     Http(#[from] reqwest::Error),
     #[error("the identity provider refused ({status}): {} {}", body.error, body.error_description)]
-    Service { status: u16, body: EntraErrorBody },
+    Service {
+        status: u16,
+        body: Box<EntraErrorBody>,
+    },
     #[error("unexpected response ({status}): {detail}")]
     UnexpectedResponse { status: u16, detail: String },
     #[error("requested token type {requested} but the response says {received}")]

@@ -96,7 +96,10 @@ impl Http {
             })
         } else {
             match serde_json::from_slice::<EntraErrorBody>(&body) {
-                Ok(body) => Err(MsalError::Service { status, body }),
+                Ok(body) => Err(MsalError::Service {
+                    status,
+                    body: Box::new(body),
+                }),
                 Err(_) => Err(MsalError::UnexpectedResponse {
                     status,
                     detail: String::from_utf8_lossy(&body).into_owned(),
