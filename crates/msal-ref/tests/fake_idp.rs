@@ -3,145 +3,17 @@
 //! answers instead, and which refusals happen before any request. The real
 //! mock IdP is exercised in `against_mock.rs`.
 
-use std::collections::BTreeMap;
+mod support;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::{Form, Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::IntoResponse;
-use axum::routing::post;
-use axum::{Json, Router};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use fic_protocol::ClientInfo;
 use msal_ref::{
     AccountLookupPolicy, AssertionRequestOptions, AssertionResponse, BoxError, ClientCertificate,
     ConfidentialClient, Credential, ManualClock, MsalError, TokenSource, UserId,
 };
-use serde_json::{Value, json};
-
-const TENANT: &str = "10c419d4-4a50-45b2-aa4e-919fb84df24f";
-const APP: &str = "3bf56293-fbb5-42bd-a407-248ba7431a8c";
-const EXCHANGE: &str = "api://AzureADTokenExchange/.default";
-
-#[derive(Debug, Clone)]
-struct Seen {
-    tenant: String,
-    form: BTreeMap<String, String>,
-    headers: BTreeMap<String, String>,
-}
-
-type Responder = Arc<dyn Fn(&Seen, usize) -> (u16, Value) + Send + Sync>;
-
-#[derive(Clone)]
-struct Fake {
-    seen: Arc<Mutex<Vec<Seen>>>,
-    respond: Responder,
-}
-
-impl Fake {
-    fn count(&self) -> usize {
-        self.seen.lock().unwrap().len()
-    }
-    fn last(&self) -> Seen {
-        self.seen.lock().unwrap().last().cloned().unwrap()
-    }
-}
-
-async fn token(
-    State(fake): State<Fake>,
-    Path(tenant): Path<String>,
-    headers: HeaderMap,
-    Form(form): Form<BTreeMap<String, String>>,
-) -> impl IntoResponse {
-    let seen = Seen {
-        tenant,
-        form,
-        headers: headers
-            .iter()
-            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
-            .collect(),
-    };
-    let n = {
-        let mut all = fake.seen.lock().unwrap();
-        all.push(seen.clone());
-        all.len()
-    };
-    let (status, body) = (fake.respond)(&seen, n);
-    (StatusCode::from_u16(status).unwrap(), Json(body))
-}
-
-/// Starts the fake; returns its authority and handle.
-async fn start(respond: Responder) -> (String, Fake) {
-    let fake = Fake {
-        seen: Arc::default(),
-        respond,
-    };
-    let app = Router::new()
-        .route("/{tenant}/oauth2/v2.0/token", post(token))
-        .with_state(fake.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://localhost:{port}/{TENANT}"), fake)
-}
-
-fn unsigned_jwt(claims: Value) -> String {
-    format!(
-        "{}.{}.sig",
-        URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#),
-        URL_SAFE_NO_PAD.encode(claims.to_string())
-    )
-}
-
-/// App tokens name their request; user tokens come with the user's
-/// id_token, client_info and a refresh token.
-fn entra_like() -> Responder {
-    Arc::new(|seen, n| {
-        let f = &seen.form;
-        match f.get("grant_type").map(String::as_str) {
-            Some("client_credentials") => {
-                let token_type = if f.get("token_type").map(String::as_str) == Some("mtls_pop") {
-                    "mtls_pop"
-                } else {
-                    "Bearer"
-                };
-                (
-                    200,
-                    json!({"token_type": token_type, "expires_in": 3600, "ext_expires_in": 3600,
-                        "access_token": format!("app-{}-{n}", f.get("fmi_path").map_or("none", String::as_str))}),
-                )
-            }
-            Some("user_fic") | Some("refresh_token") => {
-                let (oid, upn) = match (f.get("username"), f.get("user_id")) {
-                    (Some(u), _) if u.to_lowercase().starts_with("bob") => {
-                        ("bbbb", "bob@contoso.com")
-                    }
-                    (_, Some(o)) if o == "bbbb" => ("bbbb", "bob@contoso.com"),
-                    _ if f
-                        .get("refresh_token")
-                        .is_some_and(|r| r.starts_with("rt-bbbb")) =>
-                    {
-                        ("bbbb", "bob@contoso.com")
-                    }
-                    _ => ("aaaa", "alice@contoso.com"),
-                };
-                (
-                    200,
-                    json!({"token_type": "Bearer", "expires_in": 3600, "ext_expires_in": 3600,
-                        "access_token": format!("user-{oid}-{n}"),
-                        "scope": "api://resource/Read openid profile offline_access",
-                        "refresh_token": format!("rt-{oid}-{n}"),
-                        "id_token": unsigned_jwt(json!({"aud": APP, "oid": oid, "sub": "s",
-                            "tid": TENANT, "preferred_username": upn})),
-                        "client_info": ClientInfo { uid: oid.into(), utid: TENANT.into() }.encode()}),
-                )
-            }
-            _ => (400, json!({"error": "unsupported_grant_type"})),
-        }
-    })
-}
+use serde_json::json;
+use support::{APP, EXCHANGE, Fake, TENANT, entra_like, start};
 
 fn secret_client(authority: &str) -> ConfidentialClient {
     ConfidentialClient::builder(APP, authority)
