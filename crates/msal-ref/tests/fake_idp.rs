@@ -502,3 +502,70 @@ async fn mtls_pop_requires_the_response_to_say_so() {
     assert!(matches!(err, MsalError::TokenTypeMismatch { .. }), "{err}");
     assert!(client.cache().access_token_keys().is_empty());
 }
+
+/// The same two responses MSAL Python 1.39.0 was fed in
+/// `data/make_python_golden.py` produce the same cache JSON here (compared
+/// as JSON values: section order is not significant to any reader).
+#[tokio::test]
+async fn cache_json_equals_what_msal_python_writes_for_the_same_responses() {
+    let golden: serde_json::Value =
+        serde_json::from_str(include_str!("data/msal_python_1.39.0_cache.json")).unwrap();
+    let id_token = golden["IdToken"]
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (authority, _fake) = start(Arc::new(move |seen, _| {
+        if seen.form["grant_type"] == "client_credentials" {
+            (
+                200,
+                json!({"token_type": "Bearer", "expires_in": 3600, "ext_expires_in": 3600, "access_token": "x"}),
+            )
+        } else {
+            (
+                200,
+                json!({"token_type": "Bearer", "expires_in": 3600, "ext_expires_in": 3600,
+                    "access_token": "u", "refresh_token": "r", "id_token": id_token,
+                    "client_info": fic_protocol::ClientInfo { uid: "aaaa".into(), utid: "tid".into() }.encode(),
+                    "scope": "api://resource/Read openid profile offline_access"}),
+            )
+        }
+    }))
+    .await;
+    let authority = authority.replace(TENANT, "tid");
+    let clock = Arc::new(ManualClock::new(1000));
+    let bp = ConfidentialClient::builder("bp", &authority)
+        .credential(Credential::secret("s"))
+        .clock(clock.clone())
+        .allow_plain_http(true)
+        .build()
+        .unwrap();
+    bp.acquire_token_for_client([EXCHANGE])
+        .fmi_path("agent")
+        .execute()
+        .await
+        .unwrap();
+    let agent = ConfidentialClient::builder("agent", &authority)
+        .credential(Credential::assertion("t1"))
+        .clock(clock)
+        .token_cache(bp.cache())
+        .allow_plain_http(true)
+        .build()
+        .unwrap();
+    agent
+        .acquire_token_by_user_fic(
+            ["api://resource/Read"],
+            "t2",
+            UserId::Upn("alice@contoso.com".into()),
+        )
+        .execute()
+        .await
+        .unwrap();
+    let ours: serde_json::Value =
+        serde_json::from_str(&agent.cache().serialize_json().unwrap()).unwrap();
+    assert_eq!(ours, golden);
+}
