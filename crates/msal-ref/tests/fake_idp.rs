@@ -569,3 +569,69 @@ async fn cache_json_equals_what_msal_python_writes_for_the_same_responses() {
         serde_json::from_str(&agent.cache().serialize_json().unwrap()).unwrap();
     assert_eq!(ours, golden);
 }
+
+#[tokio::test]
+async fn tls_trusts_exactly_the_given_ca_and_jwt_pop_presents_the_certificate() {
+    let ca = support::TestCa::new();
+    let (authority, fake) = support::start_tls(entra_like(), &ca).await;
+
+    let untrusting = ConfidentialClient::builder(APP, &authority)
+        .credential(Credential::secret("s"))
+        .ca_certificate_pem(support::TestCa::new().cert_pem)
+        .build()
+        .unwrap();
+    let err = untrusting
+        .acquire_token_for_client([EXCHANGE])
+        .execute()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, MsalError::Http(_)), "{err}");
+    assert_eq!(fake.count(), 0);
+
+    let bearer = ConfidentialClient::builder(APP, &authority)
+        .credential(Credential::secret("s"))
+        .ca_certificate_pem(ca.cert_pem.clone())
+        .build()
+        .unwrap();
+    bearer
+        .acquire_token_for_client([EXCHANGE])
+        .execute()
+        .await
+        .unwrap();
+    assert_eq!(fake.last().tls_client_x5t, None);
+
+    let (cert_pem, key_pem) = ca.issue("agent");
+    let binding = ClientCertificate::new(cert_pem, key_pem);
+    let expected_x5t = binding.x5t_s256().unwrap();
+    let pop = ConfidentialClient::builder("agent-a", &authority)
+        .credential(Credential::assertion_callback(move |_| {
+            let binding = binding.clone();
+            async move {
+                Ok::<_, BoxError>(AssertionResponse {
+                    assertion: "t1".into(),
+                    token_binding_certificate: Some(binding),
+                })
+            }
+        }))
+        .ca_certificate_pem(ca.cert_pem.clone())
+        .build()
+        .unwrap();
+    pop.acquire_token_for_client([EXCHANGE])
+        .execute()
+        .await
+        .unwrap();
+    let seen = fake.last();
+    assert_eq!(seen.tls_client_x5t.as_deref(), Some(expected_x5t.as_str()));
+    assert_eq!(
+        seen.form["client_assertion_type"],
+        "urn:ietf:params:oauth:client-assertion-type:jwt-pop"
+    );
+    // The plain client's pooled connection still carries no certificate.
+    bearer
+        .acquire_token_for_client([EXCHANGE])
+        .fmi_path("other")
+        .execute()
+        .await
+        .unwrap();
+    assert_eq!(fake.last().tls_client_x5t, None);
+}

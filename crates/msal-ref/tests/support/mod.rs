@@ -22,6 +22,8 @@ pub const EXCHANGE: &str = "api://AzureADTokenExchange/.default";
 #[derive(Debug, Clone)]
 pub struct Seen {
     pub tenant: String,
+    /// x5t#S256 of the TLS client certificate, when TLS and one was presented.
+    pub tls_client_x5t: Option<String>,
     pub form: BTreeMap<String, String>,
     pub headers: BTreeMap<String, String>,
 }
@@ -46,11 +48,13 @@ impl Fake {
 async fn token(
     State(fake): State<Fake>,
     Path(tenant): Path<String>,
+    peer: Option<axum::Extension<PeerCert>>,
     headers: HeaderMap,
     Form(form): Form<BTreeMap<String, String>>,
 ) -> impl IntoResponse {
     let seen = Seen {
         tenant,
+        tls_client_x5t: peer.and_then(|p| p.0.0),
         form,
         headers: headers
             .iter()
@@ -66,8 +70,10 @@ async fn token(
     (StatusCode::from_u16(status).unwrap(), Json(body))
 }
 
-/// Starts the fake; returns its authority and handle.
-pub async fn start(respond: Responder) -> (String, Fake) {
+#[derive(Debug, Clone)]
+pub struct PeerCert(Option<String>);
+
+fn router(respond: Responder) -> (Router, Fake) {
     let fake = Fake {
         seen: Arc::default(),
         respond,
@@ -75,6 +81,12 @@ pub async fn start(respond: Responder) -> (String, Fake) {
     let app = Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(token))
         .with_state(fake.clone());
+    (app, fake)
+}
+
+/// Starts the fake over plain HTTP; returns its authority and handle.
+pub async fn start(respond: Responder) -> (String, Fake) {
+    let (app, fake) = router(respond);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -135,4 +147,101 @@ pub fn entra_like() -> Responder {
             _ => (400, json!({"error": "unsupported_grant_type"})),
         }
     })
+}
+
+/// A CA that signs the TLS fake's server certificate and client certificates.
+pub struct TestCa {
+    pub cert_pem: String,
+    key: rcgen::KeyPair,
+    params: rcgen::CertificateParams,
+}
+
+impl TestCa {
+    pub fn new() -> TestCa {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "msal-ref test CA");
+        let cert = params.self_signed(&key).unwrap();
+        TestCa {
+            cert_pem: cert.pem(),
+            key,
+            params,
+        }
+    }
+
+    /// (certificate PEM, key PEM) for `name` (a DNS SAN), signed by this CA.
+    pub fn issue(&self, name: &str) -> (String, String) {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let params = rcgen::CertificateParams::new(vec![name.to_owned()]).unwrap();
+        let issuer = rcgen::Issuer::from_params(&self.params, &self.key);
+        let cert = params.signed_by(&key, &issuer).unwrap();
+        (cert.pem(), key.serialize_pem())
+    }
+}
+
+/// Starts the fake over TLS with a server certificate for `localhost`
+/// signed by `ca`; client certificates signed by `ca` are accepted (not
+/// required) and their x5t#S256 recorded.
+pub async fn start_tls(respond: Responder, ca: &TestCa) -> (String, Fake) {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let (cert_pem, key_pem) = ca.issue("localhost");
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(ca.cert_pem.as_bytes()).unwrap())
+        .unwrap();
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .allow_unauthenticated()
+    .build()
+    .unwrap();
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(
+            vec![CertificateDer::from_pem_slice(cert_pem.as_bytes()).unwrap()],
+            PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).unwrap(),
+        )
+        .unwrap();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let (app, fake) = router(respond);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let acceptor = acceptor.clone();
+            let app = app.clone();
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let peer = tls
+                    .get_ref()
+                    .1
+                    .peer_certificates()
+                    .and_then(|c| c.first())
+                    .map(|c| fic_protocol::thumbprint::x5t_s256(c));
+                let app = app.layer(axum::Extension(PeerCert(peer)));
+                let service = hyper_util::service::TowerToHyperService::new(app);
+                let _ = hyper_util::server::conn::auto::Builder::new(
+                    hyper_util::rt::TokioExecutor::new(),
+                )
+                .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+                .await;
+            });
+        }
+    });
+    (format!("https://localhost:{port}/{TENANT}"), fake)
 }
