@@ -21,6 +21,8 @@ pub enum MsalError {
     MissingCredential,
     #[error("the fmi path is empty or blank")]
     BlankFmiPath,
+    #[error("`{0}` cannot be set as an extra body parameter")]
+    ReservedParameter(String),
     #[error("no scopes were requested")]
     NoScopes,
     #[error("the client assertion is empty")]

@@ -7,7 +7,7 @@ use fic_protocol::GrantType;
 use crate::account_lookup::UserId;
 use crate::assertion::ClientAuth;
 use crate::cache::AccessTokenQuery;
-use crate::cache_key::{ext_components, stored_ext_cache_key};
+use crate::cache_key::{EXT_EXCLUDED_FIELDS, ext_components, stored_ext_cache_key};
 use crate::client::{AuthResult, ConfidentialClient, TokenSource, with_oidc_scopes};
 use crate::error::MsalError;
 
@@ -21,6 +21,7 @@ pub struct AcquireTokenForClient {
     scopes: Vec<String>,
     fmi_path: Option<String>,
     mtls_pop: bool,
+    extra: Vec<(String, String)>,
 }
 
 impl AcquireTokenForClient {
@@ -30,7 +31,22 @@ impl AcquireTokenForClient {
             scopes,
             fmi_path: None,
             mtls_pop: false,
+            extra: Vec::new(),
         }
+    }
+
+    /// Any other body parameter. It counts as a cache key component, as in
+    /// MSAL Python, which is what lets a test put `{fmi_pat: hvalue}` next
+    /// to `{fmi_path: value}` and watch the legacy concat hash collide.
+    /// Standard OAuth fields and `fmi_path` are refused
+    /// ([`MsalError::ReservedParameter`]); use the dedicated methods.
+    pub fn extra_body_parameter(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.extra.push((name.into(), value.into()));
+        self
     }
 
     /// Sends `fmi_path` in the body and caches the token apart from every
@@ -63,6 +79,7 @@ impl AcquireTokenForClient {
         if self.mtls_pop {
             params.push(("token_type".to_owned(), MTLS_POP.to_owned()));
         }
+        params.extend(self.extra.iter().cloned());
         params
     }
 
@@ -76,6 +93,11 @@ impl AcquireTokenForClient {
             .is_some_and(|p| p.trim().is_empty())
         {
             return Err(MsalError::BlankFmiPath);
+        }
+        if let Some((name, _)) = self.extra.iter().find(|(k, _)| {
+            k.is_empty() || k == "fmi_path" || EXT_EXCLUDED_FIELDS.contains(&k.as_str())
+        }) {
+            return Err(MsalError::ReservedParameter(name.clone()));
         }
         let client = &self.client;
         let params = self.request_params();

@@ -635,3 +635,49 @@ async fn tls_trusts_exactly_the_given_ca_and_jwt_pop_presents_the_certificate() 
         .unwrap();
     assert_eq!(fake.last().tls_client_x5t, None);
 }
+
+/// The legacy concat hash end to end: `{fmi_pat: hvalue}` is served the
+/// token cached for `{fmi_path: value}` without a request; netstring keeps
+/// them apart.
+#[tokio::test]
+async fn legacy_concat_collision_end_to_end() {
+    for (algorithm, collides) in [
+        (msal_ref::HashAlgorithm::LegacyConcat, true),
+        (msal_ref::HashAlgorithm::Netstring, false),
+    ] {
+        let (authority, fake) = start(entra_like()).await;
+        let client = ConfidentialClient::builder(APP, &authority)
+            .credential(Credential::secret("s"))
+            .hash_algorithm(algorithm)
+            .allow_plain_http(true)
+            .build()
+            .unwrap();
+        let a = client
+            .acquire_token_for_client([EXCHANGE])
+            .fmi_path("value")
+            .execute()
+            .await
+            .unwrap();
+        let b = client
+            .acquire_token_for_client([EXCHANGE])
+            .extra_body_parameter("fmi_pat", "hvalue")
+            .execute()
+            .await
+            .unwrap();
+        assert_eq!(b.access_token == a.access_token, collides, "{algorithm}");
+        assert_eq!(b.cache_key == a.cache_key, collides, "{algorithm}");
+        assert_eq!(fake.count(), if collides { 1 } else { 2 }, "{algorithm}");
+        if !collides {
+            assert_eq!(fake.last().form["fmi_pat"], "hvalue");
+        }
+    }
+    let (authority, fake) = start(entra_like()).await;
+    let err = secret_client(&authority)
+        .acquire_token_for_client([EXCHANGE])
+        .extra_body_parameter("client_id", "evil")
+        .execute()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, MsalError::ReservedParameter(_)));
+    assert_eq!(fake.count(), 0);
+}
