@@ -1,4 +1,7 @@
 //! The conformance suite's machinery: the cucumber world, protocol-level
 //! step definitions and the client-under-test drivers.
 
+pub mod client_under_test;
 pub mod driver_protocol;
+
+pub use client_under_test::{ClientUnderTest, DriverFailure};

@@ -1,0 +1,50 @@
+//! The seam between the protocol-level steps and whatever client is being
+//! tested. Steps speak only [`Command`]s and read only [`Reply`]s, so the
+//! in-process reference client and a real MSAL port behind a JSON-lines
+//! driver process are interchangeable.
+
+use async_trait::async_trait;
+
+use crate::driver_protocol::{Command, Reply};
+
+/// A client under test: the reference client (`rust`) or a port driver
+/// (`python`, `node`, `java`, `go`).
+#[async_trait]
+pub trait ClientUnderTest: Send {
+    /// The port name as it appears in the matrix (`rust`, `python`, ...).
+    fn port(&self) -> &str;
+
+    /// Sends one command and returns the driver's reply, successful or not.
+    /// `Err` means the driver itself broke (crashed, spoke something that is
+    /// not the protocol, timed out): a failure of the run, never of the port's
+    /// protocol behaviour.
+    async fn send(&mut self, command: Command) -> Result<Reply, DriverFailure>;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DriverFailure {
+    #[error("cannot start the {port} driver ({program}): {source}")]
+    Spawn {
+        port: String,
+        program: String,
+        source: std::io::Error,
+    },
+    #[error("the {port} driver's pipe failed: {source}")]
+    Io { port: String, source: std::io::Error },
+    #[error("the {port} driver exited before replying (stderr tail: {stderr_tail})")]
+    Exited { port: String, stderr_tail: String },
+    #[error("the {port} driver replied with something that is not the protocol: {line:?}: {reason}")]
+    BadReply {
+        port: String,
+        line: String,
+        reason: String,
+    },
+    #[error("the {port} driver did not reply within {seconds} s to {command}")]
+    Timeout {
+        port: String,
+        command: String,
+        seconds: u64,
+    },
+    #[error("the {port} client failed inside the harness: {message}")]
+    Internal { port: String, message: String },
+}
