@@ -48,3 +48,12 @@ pub enum DriverFailure {
     #[error("the {port} client failed inside the harness: {message}")]
     Internal { port: String, message: String },
 }
+
+/// Makes a fresh client under test for one scenario (a new driver process
+/// for a port, a new in-process driver for the reference client), so
+/// scenarios never share caches.
+pub type ClientFactory = std::sync::Arc<
+    dyn Fn() -> futures::future::BoxFuture<'static, Result<Box<dyn ClientUnderTest>, DriverFailure>>
+        + Send
+        + Sync,
+>;

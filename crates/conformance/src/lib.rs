@@ -4,4 +4,4 @@
 pub mod client_under_test;
 pub mod driver_protocol;
 
-pub use client_under_test::{ClientUnderTest, DriverFailure};
+pub use client_under_test::{ClientFactory, ClientUnderTest, DriverFailure};
