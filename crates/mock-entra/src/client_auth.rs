@@ -1,0 +1,563 @@
+//! Client authentication, checked on every grant: a secret (body or HTTP
+//! Basic), a certificate-signed client assertion, or a federated credential
+//! (a token from this mock or a trusted issuer, matched against the app's
+//! federated identity records).
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use fic_protocol::AssertionType;
+use fic_protocol::thumbprint::decode_thumbprint;
+
+use crate::aadsts::Aadsts;
+use crate::directory::{App, RegisteredCertificate, Tenant};
+use crate::entra_error::EntraError;
+use crate::jwt::Jwt;
+use crate::pki::RsaPublic;
+use crate::state::{JtiPolicy, MockState, SeenJti};
+
+/// Clock skew tolerated on assertion times, as Entra does (5 minutes).
+pub const SKEW_SECONDS: i64 = 300;
+/// Longest client-assertion lifetime accepted. Entra sets no documented
+/// limit; MSAL ports use 10 minutes, so a day is generous and still refuses
+/// "never expires" assertions.
+pub const MAX_ASSERTION_LIFETIME_SECONDS: i64 = 24 * 3600;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuthMethod {
+    SecretPost,
+    SecretBasic,
+    JwtBearer,
+    JwtPop,
+}
+
+impl ClientAuthMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientAuthMethod::SecretPost => "secret_post",
+            ClientAuthMethod::SecretBasic => "secret_basic",
+            ClientAuthMethod::JwtBearer => "jwt_bearer",
+            ClientAuthMethod::JwtPop => "jwt_pop",
+        }
+    }
+}
+
+/// What the request presented, known before it is checked (for the journal).
+#[derive(Debug, Default, Clone)]
+pub struct PresentedCredential {
+    pub method: Option<ClientAuthMethod>,
+    pub assertion: Option<Jwt>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthenticatedClient<'a> {
+    pub app: &'a App,
+    pub method: ClientAuthMethod,
+    /// `azpacr`: "1" for a secret, "2" for a certificate or federated credential.
+    pub azpacr: &'static str,
+}
+
+/// The request's view that authentication needs.
+pub struct AuthInput<'r> {
+    pub tenant: &'r Tenant,
+    pub tenant_segment: &'r str,
+    pub form: &'r BTreeMap<String, String>,
+    /// `(client_id, secret)` from an `Authorization: Basic` header.
+    pub basic: Option<(String, String)>,
+    /// x5t#S256 of the TLS client certificate, when one was presented.
+    pub tls_client_x5t: Option<&'r str>,
+}
+
+/// The client_id the request names (body, else Basic), before any checking.
+pub fn claimed_client_id(input: &AuthInput<'_>) -> Result<Option<String>, EntraError> {
+    let body = input.form.get("client_id").filter(|c| !c.is_empty());
+    let basic = input.basic.as_ref().map(|(id, _)| id);
+    match (body, basic) {
+        (Some(b), Some(h)) if !b.eq_ignore_ascii_case(h) => Err(EntraError::new(
+            Aadsts::ConflictingClientIds,
+            format!("Body: '{b}', header: '{h}'."),
+        )),
+        (Some(b), _) => Ok(Some(b.clone())),
+        (None, Some(h)) => Ok(Some(h.clone())),
+        (None, None) => Ok(None),
+    }
+}
+
+pub fn presented(input: &AuthInput<'_>) -> PresentedCredential {
+    if input.basic.is_some() {
+        return PresentedCredential {
+            method: Some(ClientAuthMethod::SecretBasic),
+            assertion: None,
+        };
+    }
+    if input.form.contains_key("client_secret") {
+        return PresentedCredential {
+            method: Some(ClientAuthMethod::SecretPost),
+            assertion: None,
+        };
+    }
+    let Some(assertion) = input.form.get("client_assertion") else {
+        return PresentedCredential::default();
+    };
+    let method = match input
+        .form
+        .get("client_assertion_type")
+        .and_then(|t| AssertionType::from_urn(t))
+    {
+        Some(AssertionType::JwtPop) => Some(ClientAuthMethod::JwtPop),
+        Some(AssertionType::JwtBearer) => Some(ClientAuthMethod::JwtBearer),
+        None => None,
+    };
+    PresentedCredential {
+        method,
+        assertion: Jwt::parse(assertion).ok(),
+    }
+}
+
+pub fn authenticate<'s>(
+    state: &'s MockState,
+    input: &AuthInput<'_>,
+) -> Result<AuthenticatedClient<'s>, EntraError> {
+    let client_id = claimed_client_id(input)?.ok_or_else(|| EntraError::missing("client_id"))?;
+    let app = state
+        .directory
+        .app(&client_id)
+        .filter(|a| a.tenant_id == input.tenant.id)
+        .ok_or_else(|| {
+            EntraError::new(
+                Aadsts::AppNotFound,
+                format!(
+                    "Application with identifier '{client_id}' was not found in the directory '{}'.",
+                    input.tenant_segment
+                ),
+            )
+        })?;
+
+    let secret = input
+        .basic
+        .as_ref()
+        .map(|(_, s)| (s.as_str(), ClientAuthMethod::SecretBasic))
+        .or_else(|| {
+            input
+                .form
+                .get("client_secret")
+                .map(|s| (s.as_str(), ClientAuthMethod::SecretPost))
+        });
+    let assertion = input.form.get("client_assertion");
+    match (secret, assertion) {
+        (Some(_), Some(_)) => Err(EntraError::new(
+            Aadsts::MalformedRequest,
+            "Only one client credential may be sent: a secret or a client_assertion.",
+        )),
+        (None, None) => Err(EntraError::new(Aadsts::NoClientCredential, "")),
+        (Some((secret, method)), None) => {
+            // Every registered secret is compared, in constant time, so the
+            // answer's timing says nothing about which one nearly matched.
+            let ok = app.secrets.iter().fold(0u8, |acc, s| {
+                acc | u8::from(bool::from(s.as_bytes().ct_eq(secret.as_bytes())))
+            });
+            if ok == 1 {
+                Ok(AuthenticatedClient {
+                    app,
+                    method,
+                    azpacr: "1",
+                })
+            } else {
+                Err(EntraError::new(
+                    Aadsts::InvalidSecret,
+                    format!("Trace: app '{}'.", app.client_id),
+                ))
+            }
+        }
+        (None, Some(assertion)) => authenticate_assertion(state, input, app, assertion),
+    }
+}
+
+fn authenticate_assertion<'s>(
+    state: &'s MockState,
+    input: &AuthInput<'_>,
+    app: &'s App,
+    raw: &str,
+) -> Result<AuthenticatedClient<'s>, EntraError> {
+    let assertion_type = input
+        .form
+        .get("client_assertion_type")
+        .ok_or_else(|| EntraError::missing("client_assertion_type"))?;
+    let method = match AssertionType::from_urn(assertion_type) {
+        Some(AssertionType::JwtBearer) => ClientAuthMethod::JwtBearer,
+        Some(AssertionType::JwtPop) => ClientAuthMethod::JwtPop,
+        None => {
+            return Err(EntraError::new(
+                Aadsts::UnsupportedAssertionType,
+                format!("Got '{assertion_type}'."),
+            ));
+        }
+    };
+    if method == ClientAuthMethod::JwtPop && input.tls_client_x5t.is_none() {
+        return Err(EntraError::new(Aadsts::JwtPopWithoutClientCertificate, ""));
+    }
+    let jwt = Jwt::parse(raw).map_err(|e| {
+        EntraError::new(
+            Aadsts::MalformedAssertion,
+            format!("The client assertion: {e}."),
+        )
+    })?;
+    let now = state.clock.unix();
+    // A token this mock (or a trusted issuer) issued is a federated
+    // credential; anything else must be the app's own signed assertion.
+    let iss = jwt.claim_str("iss").unwrap_or_default();
+    let federated_key = if let Some(tenant) = state.tenant_of_issuer(iss) {
+        let _ = tenant;
+        Some(state.pki.signing.decoding.clone())
+    } else {
+        input
+            .tenant
+            .trusted_issuers
+            .iter()
+            .find(|t| t.issuer == iss)
+            .map(|t| {
+                RsaPublic::from_cert_der(&t.certificate_der)
+                    .map(|k| k.decoding_key())
+                    .map_err(|e| {
+                        EntraError::new(
+                            Aadsts::AssertionSignature,
+                            format!("Trusted issuer key: {e}."),
+                        )
+                    })
+            })
+            .transpose()?
+    };
+    match federated_key {
+        Some(key) => {
+            check_federated(state, app, &jwt, &key, now)?;
+        }
+        None => {
+            check_certificate_assertion(state, input, app, &jwt, raw, now)?;
+        }
+    }
+    Ok(AuthenticatedClient {
+        app,
+        method,
+        azpacr: "2",
+    })
+}
+
+/// Times shared by both kinds of assertion: `exp` required, `nbf`/`iat` not
+/// in the future, all within the skew.
+fn check_times(jwt: &Jwt, now: i64, code: Aadsts) -> Result<(i64, i64), EntraError> {
+    let date = |name: &str| {
+        jwt.numeric_date(name).map_err(|_| {
+            EntraError::new(
+                Aadsts::MalformedAssertion,
+                format!("The '{name}' claim is not a NumericDate."),
+            )
+        })
+    };
+    let exp =
+        date("exp")?.ok_or_else(|| EntraError::new(code, "The assertion has no 'exp' claim."))?;
+    let nbf = date("nbf")?;
+    let iat = date("iat")?;
+    if now > exp + SKEW_SECONDS {
+        return Err(EntraError::new(
+            code,
+            format!("Expired at {exp}; now is {now}."),
+        ));
+    }
+    for (name, value) in [("nbf", nbf), ("iat", iat)] {
+        if let Some(v) = value
+            && v > now + SKEW_SECONDS
+        {
+            return Err(EntraError::new(
+                code,
+                format!("'{name}' {v} is in the future; now is {now}."),
+            ));
+        }
+    }
+    let start = nbf.or(iat).unwrap_or(now).min(now);
+    Ok((start, exp))
+}
+
+fn check_certificate_assertion(
+    state: &MockState,
+    input: &AuthInput<'_>,
+    app: &App,
+    jwt: &Jwt,
+    raw: &str,
+    now: i64,
+) -> Result<(), EntraError> {
+    let algorithm = jwt.rsa_algorithm().ok_or_else(|| {
+        EntraError::new(
+            Aadsts::AssertionSignature,
+            format!(
+                "Algorithm '{}' is not accepted for client assertions (RS256, PS256).",
+                jwt.header_str("alg").unwrap_or("(none)")
+            ),
+        )
+    })?;
+    let certificate = find_certificate(app, jwt)?;
+    if let Some(leaf) = x5c_leaf(jwt)? {
+        if leaf != certificate.der {
+            return Err(EntraError::new(
+                Aadsts::AssertionSignature,
+                "The x5c certificate is not the registered certificate the thumbprint names.",
+            ));
+        }
+    }
+    let key = RsaPublic::from_cert_der(&certificate.der).map_err(|e| {
+        EntraError::new(
+            Aadsts::AssertionSignature,
+            format!("Registered certificate: {e}."),
+        )
+    })?;
+    if !jwt.verify(&key.decoding_key(), algorithm) {
+        return Err(EntraError::new(
+            Aadsts::AssertionSignature,
+            format!(
+                "Signature does not verify with the key of certificate x5t#S256 '{}'.",
+                certificate.x5t_s256
+            ),
+        ));
+    }
+    for claim in ["iss", "sub"] {
+        if !jwt
+            .claim_str(claim)
+            .is_some_and(|v| v.eq_ignore_ascii_case(&app.client_id))
+        {
+            return Err(EntraError::new(
+                Aadsts::AssertionAppIdMismatch,
+                format!("Claim '{claim}' must be the client_id '{}'.", app.client_id),
+            ));
+        }
+    }
+    let audiences = jwt.audiences();
+    if !audiences.iter().any(|a| audience_ok(state, input, a)) {
+        return Err(EntraError::new(
+            Aadsts::AssertionAudience,
+            format!(
+                "Got {audiences:?}; expected '{}/{}/oauth2/v2.0/token' or the issuer.",
+                state.base_url, input.tenant_segment
+            ),
+        ));
+    }
+    let (start, exp) = check_times(jwt, now, Aadsts::AssertionTimeRange)?;
+    if exp - start > MAX_ASSERTION_LIFETIME_SECONDS {
+        return Err(EntraError::new(
+            Aadsts::AssertionLifetimeTooLong,
+            format!(
+                "{} s; at most {MAX_ASSERTION_LIFETIME_SECONDS} s.",
+                exp - start
+            ),
+        ));
+    }
+    let jti = jwt
+        .claim_str("jti")
+        .filter(|j| !j.is_empty())
+        .ok_or_else(|| EntraError::new(Aadsts::MissingJti, ""))?;
+    remember_jti(state, app, jti, raw, exp, now)
+}
+
+fn remember_jti(
+    state: &MockState,
+    app: &App,
+    jti: &str,
+    raw: &str,
+    exp: i64,
+    now: i64,
+) -> Result<(), EntraError> {
+    let digest: [u8; 32] = Sha256::digest(raw.as_bytes()).into();
+    let mut seen = state.seen_jti.lock().unwrap_or_else(|p| p.into_inner());
+    if seen.len() > 50_000 {
+        seen.retain(|_, s| s.expires + SKEW_SECONDS >= now);
+    }
+    if let Some(previous) = seen.get(jti) {
+        let identical_resend =
+            previous.client_id == app.client_id && previous.assertion_sha256 == digest;
+        if state.jti_policy == JtiPolicy::RejectAnyReuse || !identical_resend {
+            return Err(EntraError::new(
+                Aadsts::ReplayedJti,
+                format!("jti '{jti}'."),
+            ));
+        }
+        return Ok(());
+    }
+    seen.insert(
+        jti.to_owned(),
+        SeenJti {
+            client_id: app.client_id.clone(),
+            assertion_sha256: digest,
+            expires: exp,
+        },
+    );
+    Ok(())
+}
+
+/// The registered certificate the header's `x5t#S256`, `x5t` or `kid` names.
+fn find_certificate<'a>(app: &'a App, jwt: &Jwt) -> Result<&'a RegisteredCertificate, EntraError> {
+    use sha1::Sha1;
+    let by_sha256 = |v: &str| {
+        decode_thumbprint(v, 32).and_then(|d| {
+            app.certificates
+                .iter()
+                .find(|c| Sha256::digest(&c.der).as_slice() == d.as_slice())
+        })
+    };
+    let by_sha1 = |v: &str| {
+        decode_thumbprint(v, 20).and_then(|d| {
+            app.certificates
+                .iter()
+                .find(|c| Sha1::digest(&c.der).as_slice() == d.as_slice())
+        })
+    };
+    let found = jwt
+        .header_str("x5t#S256")
+        .and_then(by_sha256)
+        .or_else(|| jwt.header_str("x5t").and_then(by_sha1))
+        .or_else(|| {
+            jwt.header_str("kid")
+                .and_then(|k| by_sha256(k).or_else(|| by_sha1(k)))
+        });
+    found.ok_or_else(|| {
+        let named = ["x5t#S256", "x5t", "kid"]
+            .iter()
+            .filter_map(|h| jwt.header_str(h).map(|v| format!("{h}={v}")))
+            .collect::<Vec<_>>()
+            .join(", ");
+        EntraError::new(
+            Aadsts::AssertionSignature,
+            format!(
+                "Key was not found: no certificate registered on app '{}' matches [{named}].",
+                app.client_id
+            ),
+        )
+    })
+}
+
+/// DER of the first `x5c` certificate: a string (.NET) or an array (the
+/// rest), standard base64, possibly PEM-wrapped with newlines (Python).
+fn x5c_leaf(jwt: &Jwt) -> Result<Option<Vec<u8>>, EntraError> {
+    let first = match jwt.header.get("x5c") {
+        None => return Ok(None),
+        Some(Value::String(s)) => s.as_str(),
+        Some(Value::Array(a)) => match a.first().and_then(Value::as_str) {
+            Some(s) => s,
+            None => {
+                return Err(EntraError::new(
+                    Aadsts::MalformedAssertion,
+                    "The x5c header is empty.",
+                ));
+            }
+        },
+        Some(_) => {
+            return Err(EntraError::new(
+                Aadsts::MalformedAssertion,
+                "The x5c header is not base64 DER.",
+            ));
+        }
+    };
+    let body: String = first
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect::<String>()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    STANDARD.decode(body).map(Some).map_err(|_| {
+        EntraError::new(
+            Aadsts::MalformedAssertion,
+            "The x5c header is not base64 DER.",
+        )
+    })
+}
+
+fn audience_ok(state: &MockState, input: &AuthInput<'_>, aud: &str) -> bool {
+    let Ok(url) = url::Url::parse(aud) else {
+        return false;
+    };
+    if !state.is_own_origin(&url) {
+        return false;
+    }
+    let path = url.path().trim_end_matches('/');
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let names_this_tenant = |seg: &str| {
+        seg.eq_ignore_ascii_case(input.tenant_segment)
+            || seg.eq_ignore_ascii_case(&input.tenant.id)
+            || input
+                .tenant
+                .domains
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(seg))
+    };
+    match segments.as_slice() {
+        [tenant, "oauth2", "v2.0", "token"] | [tenant, "oauth2", "token"] | [tenant, "v2.0"] => {
+            names_this_tenant(tenant)
+        }
+        _ => false,
+    }
+}
+
+/// A federated credential (T1 in Leg 2): signed by its issuer, in its time
+/// range, app-only, and matching one of the app's federated records.
+fn check_federated(
+    state: &MockState,
+    app: &App,
+    jwt: &Jwt,
+    key: &jsonwebtoken::DecodingKey,
+    now: i64,
+) -> Result<(), EntraError> {
+    let algorithm = jwt.rsa_algorithm().ok_or_else(|| {
+        EntraError::new(
+            Aadsts::AssertionSignature,
+            "The federated credential's algorithm is not RS256/PS256.",
+        )
+    })?;
+    if !jwt.verify(key, algorithm) {
+        return Err(EntraError::new(
+            Aadsts::AssertionSignature,
+            "The federated credential's signature does not verify with its issuer's key.",
+        ));
+    }
+    check_times(jwt, now, Aadsts::AssertionTimeRange)?;
+    if jwt.claim_str("idtyp") == Some("user") || jwt.claims.contains_key("scp") {
+        return Err(EntraError::new(Aadsts::UserTokenAsFederatedCredential, ""));
+    }
+    let iss = jwt.claim_str("iss").unwrap_or_default();
+    let sub = jwt.claim_str("sub").unwrap_or_default();
+    let audiences = jwt.audiences();
+    let mock_issuer = state.issuer(&app.tenant_id);
+    let records = state.directory.federated_credentials(app, &mock_issuer);
+    if records.is_empty() {
+        return Err(EntraError::new(
+            Aadsts::NoMatchingFederatedRecord,
+            format!("App '{}' has no federated identity records.", app.client_id),
+        ));
+    }
+    let by_issuer: Vec<_> = records.iter().filter(|r| r.issuer == iss).collect();
+    if by_issuer.is_empty() {
+        return Err(EntraError::new(
+            Aadsts::FederatedIssuerMismatch,
+            format!("Assertion issuer: '{iss}'."),
+        ));
+    }
+    let by_subject: Vec<_> = by_issuer.into_iter().filter(|r| r.subject == sub).collect();
+    if by_subject.is_empty() {
+        return Err(EntraError::new(
+            Aadsts::FederatedSubjectMismatch,
+            format!("Assertion subject: '{sub}'. App: '{}'.", app.client_id),
+        ));
+    }
+    if !by_subject
+        .iter()
+        .any(|r| audiences.contains(&r.audience.as_str()))
+    {
+        return Err(EntraError::new(
+            Aadsts::FederatedAudienceMismatch,
+            format!("Assertion audience: {audiences:?}."),
+        ));
+    }
+    Ok(())
+}

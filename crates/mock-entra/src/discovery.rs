@@ -1,0 +1,142 @@
+//! What clients read before asking for tokens: the OpenID configuration,
+//! instance discovery and the JWKS (SPEC §7).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::json;
+
+use crate::aadsts::Aadsts;
+use crate::entra_error::EntraError;
+use crate::state::MockState;
+
+/// Tenant-independent authorities, served with Entra's `{tenantid}` issuer
+/// template.
+const MULTI_TENANT: [&str; 3] = ["common", "organizations", "consumers"];
+
+fn error(state: &MockState, e: EntraError) -> Response {
+    e.into_response_with(&state.base_url, None, state.clock.now())
+}
+
+pub async fn openid_configuration(
+    State(state): State<Arc<MockState>>,
+    Path(segment): Path<String>,
+) -> Response {
+    let (issuer, path_tenant) = if MULTI_TENANT
+        .iter()
+        .any(|m| m.eq_ignore_ascii_case(&segment))
+    {
+        (
+            format!("{}/{{tenantid}}/v2.0", state.base_url),
+            segment.to_ascii_lowercase(),
+        )
+    } else if let Some(tenant) = state.directory.tenant(&segment) {
+        (state.issuer(&tenant.id), tenant.id.clone())
+    } else {
+        return error(
+            &state,
+            EntraError::new(
+                Aadsts::TenantNotFound,
+                format!("Tenant '{segment}' not found."),
+            ),
+        );
+    };
+    let base = format!("{}/{path_tenant}", state.base_url);
+    Json(json!({
+        "token_endpoint": format!("{base}/oauth2/v2.0/token"),
+        "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic", "tls_client_auth"],
+        "jwks_uri": format!("{base}/discovery/v2.0/keys"),
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        "issuer": issuer,
+        "request_uri_parameter_supported": false,
+        "userinfo_endpoint": format!("{}/oidc/userinfo", state.base_url),
+        "authorization_endpoint": format!("{base}/oauth2/v2.0/authorize"),
+        "device_authorization_endpoint": format!("{base}/oauth2/v2.0/devicecode"),
+        "http_logout_supported": true,
+        "frontchannel_logout_supported": true,
+        "end_session_endpoint": format!("{base}/oauth2/v2.0/logout"),
+        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nbf", "name", "oid", "preferred_username", "tid", "ver"],
+        "tenant_region_scope": "WW",
+        "cloud_instance_name": state.host,
+        "cloud_graph_host_name": state.host,
+        "msgraph_host": state.host,
+        "rbac_url": state.base_url,
+    }))
+    .into_response()
+}
+
+pub async fn instance_discovery(
+    State(state): State<Arc<MockState>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(endpoint) = query.get("authorization_endpoint") else {
+        return error(&state, EntraError::missing("authorization_endpoint"));
+    };
+    let own = url::Url::parse(endpoint)
+        .ok()
+        .filter(|u| state.is_own_origin(u));
+    let Some(url) = own else {
+        return error(
+            &state,
+            EntraError::new(
+                Aadsts::UnknownInstance,
+                format!("'{endpoint}' is not an authority this mock serves."),
+            ),
+        );
+    };
+    let tenant = url
+        .path_segments()
+        .and_then(|mut s| s.next())
+        .filter(|s| !s.is_empty())
+        .unwrap_or("common");
+    let host_port = format!("{}:{}", state.host, state.port);
+    Json(json!({
+        "tenant_discovery_endpoint": format!("{}/{tenant}/v2.0/.well-known/openid-configuration", state.base_url),
+        "api-version": "1.1",
+        "metadata": [{
+            "preferred_network": host_port,
+            "preferred_cache": host_port,
+            "aliases": [host_port],
+        }],
+    }))
+    .into_response()
+}
+
+pub async fn jwks(State(state): State<Arc<MockState>>, Path(segment): Path<String>) -> Response {
+    let known = MULTI_TENANT
+        .iter()
+        .any(|m| m.eq_ignore_ascii_case(&segment))
+        || state.directory.tenant(&segment).is_some();
+    if !known {
+        return error(
+            &state,
+            EntraError::new(
+                Aadsts::TenantNotFound,
+                format!("Tenant '{segment}' not found."),
+            ),
+        );
+    }
+    let key = &state.pki.signing;
+    Json(json!({
+        "keys": [{
+            "kty": "RSA",
+            "use": "sig",
+            "alg": "RS256",
+            "kid": key.kid,
+            "x5t": key.kid,
+            "n": key.n,
+            "e": key.e,
+            "x5c": [STANDARD.encode(&key.cert_der)],
+        }]
+    }))
+    .into_response()
+}

@@ -1,0 +1,393 @@
+//! The three grants, after client authentication: what each requires and
+//! what it issues.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use fic_protocol::TOKEN_EXCHANGE_AUDIENCE;
+
+use crate::aadsts::Aadsts;
+use crate::client_auth::{AuthenticatedClient, SKEW_SECONDS};
+use crate::directory::{Resource, Tenant, User};
+use crate::entra_error::EntraError;
+use crate::jwt::Jwt;
+use crate::state::MockState;
+use crate::token_issuer::{AppTokenRequest, UserTokenRequest, app_token, user_tokens};
+
+pub struct GrantContext<'s, 'r> {
+    pub state: &'s MockState,
+    pub tenant: &'s Tenant,
+    pub form: &'r BTreeMap<String, String>,
+    pub client: AuthenticatedClient<'s>,
+    pub tls_client_x5t: Option<&'r str>,
+}
+
+/// OIDC scopes a user flow may add; they name no resource.
+const OIDC: [&str; 4] = ["openid", "profile", "offline_access", "email"];
+/// Entra reads a scope with no resource prefix as Microsoft Graph's.
+const GRAPH: &str = "https://graph.microsoft.com";
+pub const MAX_FMI_PATH_CHARS: usize = 256;
+
+fn required<'r>(form: &'r BTreeMap<String, String>, name: &str) -> Result<&'r str, EntraError> {
+    form.get(name)
+        .map(String::as_str)
+        .filter(|v| !v.trim().is_empty())
+        .ok_or_else(|| EntraError::missing(name))
+}
+
+/// `fmi_path`: non-empty, at most 256 characters from a URL-path-safe ASCII
+/// set, no empty, `.` or `..` segments.
+pub fn validate_fmi_path(path: &str) -> Result<(), String> {
+    if path.is_empty() {
+        return Err("It is empty.".into());
+    }
+    if path.chars().count() > MAX_FMI_PATH_CHARS {
+        return Err(format!(
+            "It is longer than {MAX_FMI_PATH_CHARS} characters."
+        ));
+    }
+    if let Some(bad) = path
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "-._~/:@".contains(*c)))
+    {
+        return Err(format!("Character U+{:04X} is not allowed.", bad as u32));
+    }
+    if path
+        .split('/')
+        .any(|s| s.is_empty() || s == "." || s == "..")
+    {
+        return Err("It has an empty, '.' or '..' segment.".into());
+    }
+    Ok(())
+}
+
+pub fn client_credentials(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraError> {
+    let scope = required(ctx.form, "scope")?;
+    let scopes: Vec<&str> = scope.split_whitespace().collect();
+    if let Some(bad) = scopes.iter().find(|s| !s.ends_with("/.default")) {
+        return Err(EntraError::new(
+            Aadsts::ScopeNotDefault,
+            format!("Scope '{bad}'."),
+        ));
+    }
+    let [only] = scopes.as_slice() else {
+        return Err(EntraError::new(
+            Aadsts::InvalidScope,
+            format!(
+                "Client credential flows take one '<resource>/.default' scope; got {}.",
+                scopes.len()
+            ),
+        ));
+    };
+    let resource_id = only.trim_end_matches("/.default");
+    let (resource, roles): (&str, &[String]) =
+        if resource_id.eq_ignore_ascii_case(TOKEN_EXCHANGE_AUDIENCE) {
+            (TOKEN_EXCHANGE_AUDIENCE, &[])
+        } else {
+            let r = find_resource(ctx.state, resource_id)?;
+            (r.app_id_uri.as_str(), r.app_roles.as_slice())
+        };
+    let fmi_path = match ctx.form.get("fmi_path") {
+        Some(p) => {
+            validate_fmi_path(p).map_err(|why| EntraError::new(Aadsts::InvalidFmiPath, why))?;
+            Some(p.as_str())
+        }
+        None => None,
+    };
+    let bound_to = match ctx.form.get("token_type").map(String::as_str) {
+        None | Some("bearer") | Some("Bearer") => None,
+        Some("mtls_pop") => Some(
+            ctx.tls_client_x5t
+                .ok_or_else(|| EntraError::new(Aadsts::MtlsPopWithoutClientCertificate, ""))?,
+        ),
+        Some(other) => {
+            return Err(EntraError::new(
+                Aadsts::MalformedRequest,
+                format!("token_type '{other}' is not supported (bearer, mtls_pop)."),
+            ));
+        }
+    };
+    Ok(app_token(
+        ctx.state,
+        &AppTokenRequest {
+            tenant: ctx.tenant,
+            app: ctx.client.app,
+            resource,
+            roles,
+            fmi_path,
+            azpacr: ctx.client.azpacr,
+            bound_to,
+        },
+    ))
+}
+
+fn find_resource<'s>(state: &'s MockState, resource_id: &str) -> Result<&'s Resource, EntraError> {
+    state.directory.resource(resource_id).ok_or_else(|| {
+        EntraError::new(
+            Aadsts::ResourceNotFound,
+            format!("Resource '{resource_id}' is not registered in the directory."),
+        )
+    })
+}
+
+/// The resource scopes and OIDC scopes of a user flow's `scope`.
+struct UserScopes<'s> {
+    resource: &'s Resource,
+    scopes: Vec<String>,
+    names: Vec<String>,
+    oidc: Vec<String>,
+}
+
+fn user_scopes<'s>(state: &'s MockState, scope: &str) -> Result<UserScopes<'s>, EntraError> {
+    let mut oidc = Vec::new();
+    let mut wanted: Vec<(&str, &str, &str)> = Vec::new();
+    for s in scope.split_whitespace() {
+        if OIDC.contains(&s) {
+            if !oidc.iter().any(|o| o == s) {
+                oidc.push(s.to_owned());
+            }
+            continue;
+        }
+        let (resource, name) = s.rsplit_once('/').unwrap_or((GRAPH, s));
+        wanted.push((s, resource, name));
+    }
+    if !oidc.iter().any(|o| o == "openid") {
+        return Err(EntraError::new(
+            Aadsts::InvalidScope,
+            "A user flow must request 'openid'.",
+        ));
+    }
+    let Some((_, first_resource, _)) = wanted.first() else {
+        return Err(EntraError::new(
+            Aadsts::InvalidScope,
+            "No resource scope was requested.",
+        ));
+    };
+    if wanted
+        .iter()
+        .any(|(_, r, _)| !r.eq_ignore_ascii_case(first_resource))
+    {
+        return Err(EntraError::new(
+            Aadsts::InvalidScope,
+            "The scopes name more than one resource.",
+        ));
+    }
+    let resource = find_resource(state, first_resource)?;
+    let mut names = Vec::new();
+    for (full, _, name) in &wanted {
+        if *name == ".default" {
+            names.extend(resource.scopes.iter().cloned());
+        } else if let Some(known) = resource
+            .scopes
+            .iter()
+            .find(|s| s.eq_ignore_ascii_case(name))
+        {
+            names.push(known.clone());
+        } else {
+            return Err(EntraError::new(
+                Aadsts::InvalidScope,
+                format!(
+                    "Scope '{full}' is not defined on resource '{}'.",
+                    resource.app_id_uri
+                ),
+            ));
+        }
+    }
+    names.dedup();
+    Ok(UserScopes {
+        resource,
+        scopes: wanted.iter().map(|(f, _, _)| (*f).to_owned()).collect(),
+        names,
+        oidc,
+    })
+}
+
+pub fn user_fic(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraError> {
+    let t2 = required(ctx.form, "user_federated_identity_credential")?;
+    let user = match (
+        ctx.form.get("username").filter(|v| !v.is_empty()),
+        ctx.form.get("user_id").filter(|v| !v.is_empty()),
+    ) {
+        (Some(_), Some(_)) => {
+            return Err(EntraError::new(
+                Aadsts::ConflictingUserIdentifiers,
+                "Both were sent.",
+            ));
+        }
+        (None, None) => return Err(EntraError::missing("username")),
+        (Some(upn), None) => ctx
+            .state
+            .directory
+            .user_by_upn(&ctx.tenant.id, upn)
+            .ok_or_else(|| {
+                EntraError::new(
+                    Aadsts::UserNotFound,
+                    format!(
+                        "User account '{upn}' does not exist in tenant '{}'.",
+                        ctx.tenant.id
+                    ),
+                )
+            })?,
+        (None, Some(oid)) => ctx
+            .state
+            .directory
+            .user_by_oid(&ctx.tenant.id, oid)
+            .ok_or_else(|| {
+                EntraError::new(
+                    Aadsts::UserNotFound,
+                    format!(
+                        "User object '{oid}' does not exist in tenant '{}'.",
+                        ctx.tenant.id
+                    ),
+                )
+            })?,
+    };
+    let scopes = user_scopes(ctx.state, required(ctx.form, "scope")?)?;
+    check_user_credential(ctx, t2)?;
+    Ok(issue_user(ctx, user, &scopes))
+}
+
+/// T2: issued by this mock in this tenant, signed, current, app-only, for
+/// the token exchange audience, and issued to the client presenting it.
+fn check_user_credential(ctx: &GrantContext<'_, '_>, raw: &str) -> Result<(), EntraError> {
+    let bad = |detail: String| EntraError::new(Aadsts::UserAssertionSignature, detail);
+    let jwt = Jwt::parse(raw)
+        .map_err(|e| bad(format!("The user_federated_identity_credential: {e}.")))?;
+    let iss = jwt.claim_str("iss").unwrap_or_default();
+    if ctx
+        .state
+        .tenant_of_issuer(iss)
+        .is_none_or(|t| t.id != ctx.tenant.id)
+    {
+        return Err(bad(format!("Issuer '{iss}' is not this tenant's.")));
+    }
+    let algorithm = jwt
+        .rsa_algorithm()
+        .ok_or_else(|| bad("Its algorithm is not RS256/PS256.".into()))?;
+    if !jwt.verify(&ctx.state.pki.signing.decoding, algorithm) {
+        return Err(bad("Its signature does not verify.".into()));
+    }
+    let now = ctx.state.clock.unix();
+    let exp = jwt
+        .numeric_date("exp")
+        .ok()
+        .flatten()
+        .ok_or_else(|| bad("It has no valid 'exp'.".into()))?;
+    if now > exp + SKEW_SECONDS {
+        return Err(EntraError::new(
+            Aadsts::UserAssertionTimeRange,
+            format!("Expired at {exp}; now is {now}."),
+        ));
+    }
+    if jwt.claim_str("idtyp") == Some("user") || jwt.claims.contains_key("scp") {
+        return Err(EntraError::new(Aadsts::UserTokenAsFederatedCredential, ""));
+    }
+    if !jwt.audiences().contains(&TOKEN_EXCHANGE_AUDIENCE) {
+        return Err(EntraError::new(
+            Aadsts::InvalidGrant,
+            format!(
+                "The user_federated_identity_credential's audience must be '{TOKEN_EXCHANGE_AUDIENCE}'."
+            ),
+        ));
+    }
+    let azp = jwt.claim_str("azp").unwrap_or_default();
+    if !azp.eq_ignore_ascii_case(&ctx.client.app.client_id) {
+        return Err(EntraError::new(
+            Aadsts::UserCredentialForAnotherClient,
+            format!(
+                "It was issued to '{azp}'; the client is '{}'.",
+                ctx.client.app.client_id
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn issue_user(ctx: &GrantContext<'_, '_>, user: &User, scopes: &UserScopes<'_>) -> Value {
+    user_tokens(
+        ctx.state,
+        &UserTokenRequest {
+            tenant: ctx.tenant,
+            app: ctx.client.app,
+            user,
+            resource_app_id: &scopes.resource.app_id,
+            scopes: &scopes.scopes,
+            scope_names: &scopes.names,
+            oidc_scopes: &scopes.oidc,
+            client_info: ctx.form.get("client_info").is_some_and(|v| v == "1"),
+            azpacr: ctx.client.azpacr,
+        },
+    )
+}
+
+pub fn refresh_token(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraError> {
+    let token = required(ctx.form, "refresh_token")?;
+    let grant = ctx
+        .state
+        .refresh_tokens
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(token)
+        .cloned()
+        .ok_or_else(|| {
+            EntraError::new(
+                Aadsts::InvalidGrant,
+                "The refresh token was not issued by this mock.",
+            )
+        })?;
+    if grant.client_id != ctx.client.app.client_id || grant.tenant_id != ctx.tenant.id {
+        return Err(EntraError::new(
+            Aadsts::InvalidGrant,
+            "The refresh token was issued to another client or tenant.",
+        ));
+    }
+    if ctx.state.clock.unix() > grant.expires {
+        return Err(EntraError::new(Aadsts::RefreshTokenExpired, ""));
+    }
+    let user = ctx
+        .state
+        .directory
+        .user_by_oid(&grant.tenant_id, &grant.user_oid)
+        .ok_or_else(|| {
+            EntraError::new(Aadsts::UserNotFound, "The refresh token's user is gone.")
+        })?;
+    let scope = match ctx.form.get("scope").filter(|s| !s.trim().is_empty()) {
+        Some(s) => s.clone(),
+        None => format!("{} openid profile offline_access", grant.scopes.join(" ")),
+    };
+    let scopes = user_scopes(ctx.state, &scope)?;
+    Ok(issue_user(ctx, user, &scopes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fmi_paths() {
+        for ok in [
+            "7a3b9c2d-1111-4e5f-8a9b-0c1d2e3f4a5b",
+            "agent-1",
+            "a/b/c",
+            "x:y@z~1._-",
+        ] {
+            assert_eq!(validate_fmi_path(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "",
+            " ",
+            "a b",
+            "/a",
+            "a/",
+            "a//b",
+            "a/../b",
+            "é",
+            "a\u{200b}",
+            "a\nb",
+            &"x".repeat(257),
+        ] {
+            assert!(validate_fmi_path(bad).is_err(), "{bad:?}");
+        }
+    }
+}

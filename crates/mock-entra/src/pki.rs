@@ -1,0 +1,270 @@
+//! The mock's keys and certificates: a CA (trusted by clients), the TLS
+//! server certificate it signs for `localhost`/`127.0.0.1`, the RS256 token
+//! signing key (parsed once, reused for every token), and client
+//! certificates for mTLS tests. Generated at start, or reused from a state
+//! directory so clients can keep trusting the same CA across restarts.
+
+use std::path::{Path, PathBuf};
+
+use jsonwebtoken::{DecodingKey, EncodingKey};
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose, SanType,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PkiError {
+    #[error("certificate generation failed: {0}")]
+    Generate(#[from] rcgen::Error),
+    #[error("cannot {action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the token signing key is unusable: {0}")]
+    SigningKey(String),
+}
+
+/// A certificate and its key, as PEM, written to files for drivers that
+/// take paths.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TlsIdentity {
+    pub cert_pem: String,
+    pub key_pem: String,
+    /// base64url SHA-256 of the certificate's DER: what a bound token's
+    /// `cnf` carries.
+    pub x5t_s256: String,
+    pub cert_pem_path: PathBuf,
+    pub key_pem_path: PathBuf,
+}
+
+/// The RS256 key every issued token is signed with.
+pub struct SigningKey {
+    pub encoding: EncodingKey,
+    pub decoding: DecodingKey,
+    /// `kid` and `x5t` of the JWKS entry (base64url SHA-1 of the certificate).
+    pub kid: String,
+    pub cert_der: Vec<u8>,
+    /// base64url modulus and exponent for the JWKS.
+    pub n: String,
+    pub e: String,
+}
+
+pub struct Pki {
+    pub dir: PathBuf,
+    pub ca_cert_pem: String,
+    ca: Issuer<'static, KeyPair>,
+    pub server_cert_pem: String,
+    pub server_key_pem: String,
+    pub signing: SigningKey,
+}
+
+const FILES: [&str; 6] = [
+    "ca.pem",
+    "ca.key",
+    "server.pem",
+    "server.key",
+    "signing.pem",
+    "signing.key",
+];
+
+impl Pki {
+    /// Reuses the six files in `dir` when all exist; otherwise generates
+    /// them (for `host`, `localhost` and `127.0.0.1`) and writes them there.
+    pub fn load_or_generate(dir: &Path, host: &str) -> Result<Pki, PkiError> {
+        if FILES.iter().all(|f| dir.join(f).exists()) {
+            let read = |f: &str| {
+                std::fs::read_to_string(dir.join(f)).map_err(|source| PkiError::Io {
+                    action: "read",
+                    path: dir.join(f),
+                    source,
+                })
+            };
+            let ca_key = KeyPair::from_pem(&read("ca.key")?)?;
+            let ca_cert_pem = read("ca.pem")?;
+            let ca = Issuer::from_ca_cert_pem(&ca_cert_pem, ca_key)?;
+            let signing = signing_key(&read("signing.pem")?, &read("signing.key")?)?;
+            return Ok(Pki {
+                dir: dir.to_owned(),
+                ca_cert_pem,
+                ca,
+                server_cert_pem: read("server.pem")?,
+                server_key_pem: read("server.key")?,
+                signing,
+            });
+        }
+        // The RSA key is the slow part of start-up; make it while the
+        // (ECDSA) CA and server certificate are made.
+        let rsa = std::thread::spawn(|| KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256));
+
+        let ca_key = KeyPair::generate()?;
+        let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "fic-harness mock Entra ID test CA");
+        ca_params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        let ca_cert = ca_params.self_signed(&ca_key)?;
+        let ca_cert_pem = ca_cert.pem();
+        let ca_key_pem = ca_key.serialize_pem();
+        let ca = Issuer::new(ca_params, ca_key);
+
+        let mut names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
+        if !names.iter().any(|n| n == host) {
+            names.push(host.to_owned());
+        }
+        let server_key = KeyPair::generate()?;
+        let mut server_params = CertificateParams::new(Vec::<String>::new())?;
+        server_params.subject_alt_names = names
+            .iter()
+            .map(|n| match n.parse::<std::net::IpAddr>() {
+                Ok(ip) => Ok(SanType::IpAddress(ip)),
+                Err(_) => n.clone().try_into().map(SanType::DnsName),
+            })
+            .collect::<Result<_, _>>()?;
+        server_params
+            .distinguished_name
+            .push(DnType::CommonName, "fic-harness mock Entra ID");
+        server_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        let server_cert = server_params.signed_by(&server_key, &ca)?;
+
+        let rsa = rsa
+            .join()
+            .map_err(|_| PkiError::SigningKey("key generation panicked".into()))??;
+        let mut signing_params = CertificateParams::new(Vec::<String>::new())?;
+        signing_params.distinguished_name.push(
+            DnType::CommonName,
+            "fic-harness mock Entra ID token signing",
+        );
+        let signing_cert = signing_params.signed_by(&rsa, &ca)?;
+        let signing_cert_pem = signing_cert.pem();
+        let signing_key_pem = rsa.serialize_pem();
+
+        let pki = Pki {
+            dir: dir.to_owned(),
+            ca_cert_pem,
+            ca,
+            server_cert_pem: server_cert.pem(),
+            server_key_pem: server_key.serialize_pem(),
+            signing: signing_key(&signing_cert_pem, &signing_key_pem)?,
+        };
+        std::fs::create_dir_all(dir).map_err(|source| PkiError::Io {
+            action: "create",
+            path: dir.to_owned(),
+            source,
+        })?;
+        for (file, contents) in [
+            ("ca.pem", pki.ca_cert_pem.as_str()),
+            ("ca.key", ca_key_pem.as_str()),
+            ("server.pem", pki.server_cert_pem.as_str()),
+            ("server.key", pki.server_key_pem.as_str()),
+            ("signing.pem", signing_cert_pem.as_str()),
+            ("signing.key", signing_key_pem.as_str()),
+        ] {
+            write(&dir.join(file), contents)?;
+        }
+        Ok(pki)
+    }
+
+    pub fn ca_cert_path(&self) -> PathBuf {
+        self.dir.join("ca.pem")
+    }
+
+    /// A client certificate signed by the CA (so the mock's TLS listener
+    /// accepts it), written to `client-<name>.{pem,key}` in the state dir.
+    pub fn issue_client_certificate(&self, common_name: &str) -> Result<TlsIdentity, PkiError> {
+        let key = KeyPair::generate()?;
+        let mut params = CertificateParams::new(Vec::<String>::new())?;
+        params
+            .distinguished_name
+            .push(DnType::CommonName, common_name);
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        let cert = params.signed_by(&key, &self.ca)?;
+        let safe: String = common_name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let serial = uuid::Uuid::new_v4().simple().to_string();
+        let cert_pem_path = self.dir.join(format!("client-{safe}-{}.pem", &serial[..8]));
+        let key_pem_path = self.dir.join(format!("client-{safe}-{}.key", &serial[..8]));
+        write(&cert_pem_path, &cert.pem())?;
+        write(&key_pem_path, &key.serialize_pem())?;
+        Ok(TlsIdentity {
+            x5t_s256: fic_protocol::thumbprint::x5t_s256(cert.der()),
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+            cert_pem_path,
+            key_pem_path,
+        })
+    }
+}
+
+fn write(path: &Path, contents: &str) -> Result<(), PkiError> {
+    std::fs::write(path, contents).map_err(|source| PkiError::Io {
+        action: "write",
+        path: path.to_owned(),
+        source,
+    })
+}
+
+fn signing_key(cert_pem: &str, key_pem: &str) -> Result<SigningKey, PkiError> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let err = |e: String| PkiError::SigningKey(e);
+    let encoding = EncodingKey::from_rsa_pem(key_pem.as_bytes()).map_err(|e| err(e.to_string()))?;
+    let cert_der = CertificateDer::from_pem_slice(cert_pem.as_bytes())
+        .map_err(|e| err(e.to_string()))?
+        .to_vec();
+    let public = RsaPublic::from_cert_der(&cert_der).map_err(err)?;
+    Ok(SigningKey {
+        encoding,
+        decoding: public.decoding_key(),
+        kid: fic_protocol::thumbprint::x5t_sha1(&cert_der),
+        n: public.n_b64,
+        e: public.e_b64,
+        cert_der,
+    })
+}
+
+/// An RSA public key taken from a certificate.
+pub struct RsaPublic {
+    /// PKCS#1 RSAPublicKey DER.
+    pub pkcs1_der: Vec<u8>,
+    pub n_b64: String,
+    pub e_b64: String,
+}
+
+impl RsaPublic {
+    pub fn from_cert_der(der: &[u8]) -> Result<RsaPublic, String> {
+        use base64::Engine;
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use x509_parser::public_key::PublicKey;
+        let (_, cert) = x509_parser::parse_x509_certificate(der)
+            .map_err(|e| format!("not an X.509 certificate: {e}"))?;
+        let spki = cert.public_key();
+        match spki.parsed() {
+            Ok(PublicKey::RSA(rsa)) => {
+                let strip = |b: &[u8]| {
+                    let start = b.iter().position(|&x| x != 0).unwrap_or(b.len());
+                    b[start..].to_vec()
+                };
+                Ok(RsaPublic {
+                    pkcs1_der: spki.subject_public_key.data.to_vec(),
+                    n_b64: URL_SAFE_NO_PAD.encode(strip(rsa.modulus)),
+                    e_b64: URL_SAFE_NO_PAD.encode(strip(rsa.exponent)),
+                })
+            }
+            Ok(_) => Err("the certificate's key is not RSA".into()),
+            Err(e) => Err(format!("unreadable public key: {e}")),
+        }
+    }
+
+    pub fn decoding_key(&self) -> DecodingKey {
+        DecodingKey::from_rsa_der(&self.pkcs1_der)
+    }
+}

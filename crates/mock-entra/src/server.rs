@@ -1,0 +1,372 @@
+//! The running mock: configuration, the listener (TLS with optional client
+//! certificates, or plain HTTP), the router, and the handle tests hold.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::aadsts::Aadsts;
+use crate::clock::Clock;
+use crate::directory::Directory;
+use crate::entra_error::EntraError;
+use crate::faults::Faults;
+use crate::journal::Journal;
+use crate::pki::{Pki, PkiError, TlsIdentity};
+use crate::state::{JtiPolicy, MockState};
+use crate::{discovery, harness_api, token_endpoint};
+
+#[derive(Debug, Clone)]
+pub struct MockConfig {
+    pub addr: SocketAddr,
+    /// The host name in URLs, the issuer and the server certificate.
+    pub host: String,
+    /// Serve TLS (default); false is `--plain-http`.
+    pub tls: bool,
+    /// Where the CA, server certificate and signing key are kept; reused
+    /// when present. `None`: a temporary directory owned by the handle.
+    pub state_dir: Option<PathBuf>,
+    pub directory: Directory,
+    pub jti_policy: JtiPolicy,
+}
+
+impl Default for MockConfig {
+    fn default() -> MockConfig {
+        MockConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            host: "localhost".into(),
+            tls: true,
+            state_dir: None,
+            directory: Directory::default_directory(),
+            jti_policy: JtiPolicy::default(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MockError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Pki(#[from] PkiError),
+    #[error("cannot create a temporary state directory: {0}")]
+    TempDir(std::io::Error),
+    #[error("TLS configuration failed: {0}")]
+    Tls(String),
+}
+
+/// Per-connection facts handlers need.
+#[derive(Debug, Clone, Default)]
+pub struct ConnInfo {
+    /// x5t#S256 of the TLS client certificate, when one was presented.
+    pub client_cert_x5t_s256: Option<String>,
+}
+
+/// The running server; `shutdown()` (or dropping it) stops it.
+pub struct MockEntra {
+    state: Arc<MockState>,
+    url: url::Url,
+    tenant_id: String,
+    stop: watch::Sender<bool>,
+    task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    _temp_dir: Option<tempfile::TempDir>,
+}
+
+impl MockEntra {
+    pub async fn start(directory: Directory) -> Result<MockEntra, MockError> {
+        Self::start_with(MockConfig {
+            directory,
+            ..MockConfig::default()
+        })
+        .await
+    }
+
+    pub async fn start_with(config: MockConfig) -> Result<MockEntra, MockError> {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let (dir, temp_dir) = match &config.state_dir {
+            Some(d) => (d.clone(), None),
+            None => {
+                let t = tempfile::Builder::new()
+                    .prefix("mock-entra-")
+                    .tempdir()
+                    .map_err(MockError::TempDir)?;
+                (t.path().to_owned(), Some(t))
+            }
+        };
+        let host = config.host.clone();
+        let pki = tokio::task::spawn_blocking(move || Pki::load_or_generate(&dir, &host))
+            .await
+            .map_err(|e| MockError::Tls(format!("key generation task failed: {e}")))??;
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .map_err(|source| MockError::Bind {
+                addr: config.addr,
+                source,
+            })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| MockError::Bind {
+                addr: config.addr,
+                source,
+            })?
+            .port();
+        let scheme = if config.tls { "https" } else { "http" };
+        let base_url = format!("{scheme}://{}:{port}", config.host);
+        let acceptor = if config.tls {
+            Some(tls_acceptor(&pki)?)
+        } else {
+            None
+        };
+        let tenant_id = config.directory.default_tenant().id.clone();
+        let state = Arc::new(MockState {
+            directory: config.directory,
+            pki,
+            base_url: base_url.clone(),
+            host: config.host,
+            port,
+            journal: Journal::default(),
+            faults: Faults::default(),
+            clock: Clock::default(),
+            jti_policy: config.jti_policy,
+            seen_jti: Mutex::default(),
+            refresh_tokens: Mutex::default(),
+        });
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(serve(listener, acceptor, router(state.clone()), stopped));
+        Ok(MockEntra {
+            url: url::Url::parse(&base_url).expect("the base URL is built from valid parts"),
+            state,
+            tenant_id,
+            stop,
+            task: Mutex::new(Some(task)),
+            _temp_dir: temp_dir,
+        })
+    }
+
+    pub fn url(&self) -> &url::Url {
+        &self.url
+    }
+    pub fn base_url(&self) -> String {
+        self.state.base_url.clone()
+    }
+    pub fn port(&self) -> u16 {
+        self.state.port
+    }
+    pub fn tenant_id(&self) -> &str {
+        &self.tenant_id
+    }
+    pub fn authority(&self) -> String {
+        format!("{}/{}", self.state.base_url, self.tenant_id)
+    }
+    pub fn token_endpoint(&self) -> String {
+        format!("{}/oauth2/v2.0/token", self.authority())
+    }
+    pub fn issuer(&self) -> String {
+        self.state.issuer(&self.tenant_id)
+    }
+    pub fn ca_cert_pem(&self) -> &str {
+        &self.state.pki.ca_cert_pem
+    }
+    pub fn ca_cert_path(&self) -> PathBuf {
+        self.state.pki.ca_cert_path()
+    }
+    pub fn state_dir(&self) -> &Path {
+        &self.state.pki.dir
+    }
+    pub fn directory(&self) -> &Directory {
+        &self.state.directory
+    }
+    pub fn journal(&self) -> Journal {
+        self.state.journal.clone()
+    }
+    pub fn faults(&self) -> Faults {
+        self.state.faults.clone()
+    }
+    pub fn clock(&self) -> Clock {
+        self.state.clock.clone()
+    }
+
+    /// Signs arbitrary claims with the mock's token key, so tests can forge
+    /// (expired, mis-addressed, user-typed...) tokens the mock will verify.
+    pub fn sign_token(&self, claims: &serde_json::Value) -> String {
+        crate::token_issuer::sign(&self.state, claims)
+    }
+
+    /// A client certificate the TLS listener accepts (for mTLS and jwt-pop).
+    pub fn issue_client_certificate(&self, common_name: &str) -> Result<TlsIdentity, MockError> {
+        Ok(self.state.pki.issue_client_certificate(common_name)?)
+    }
+
+    /// Stops accepting and waits for the accept loop to end.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let task = self.task.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(task) = task {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for MockEntra {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+pub(crate) fn router(state: Arc<MockState>) -> Router {
+    Router::new()
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(discovery::openid_configuration),
+        )
+        .route(
+            "/common/discovery/instance",
+            get(discovery::instance_discovery),
+        )
+        .route("/{tenant}/discovery/v2.0/keys", get(discovery::jwks))
+        .route("/{tenant}/oauth2/v2.0/token", post(token_endpoint::token))
+        .route(
+            "/_harness/journal",
+            get(harness_api::get_journal).delete(harness_api::clear_journal),
+        )
+        .route(
+            "/_harness/faults",
+            get(harness_api::get_faults)
+                .post(harness_api::post_faults)
+                .delete(harness_api::clear_faults),
+        )
+        .route("/_harness/clock/advance", post(harness_api::advance_clock))
+        .fallback(not_found)
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            panic_response,
+        ))
+        .with_state(state)
+}
+
+async fn not_found(uri: http::Uri) -> Response {
+    let e = EntraError::new(Aadsts::NotFound, format!("Path '{}'.", uri.path()));
+    let status = e.status;
+    (
+        status,
+        axum::Json(e.body("", None, time::OffsetDateTime::now_utc())),
+    )
+        .into_response()
+}
+
+/// A bug must cost one request, never the server: answer 500 in Entra's shape.
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a handler panicked; answered 500");
+    let body = serde_json::json!({
+        "error": "server_error",
+        "error_description": "[fic-harness] The mock failed internally; this is a bug in the mock.",
+        "error_codes": [9999999],
+    });
+    (http::StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
+}
+
+fn tls_acceptor(pki: &Pki) -> Result<tokio_rustls::TlsAcceptor, MockError> {
+    let tls = |e: &dyn std::fmt::Display| MockError::Tls(e.to_string());
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(pki.ca_cert_pem.as_bytes()).map_err(|e| tls(&e))?)
+        .map_err(|e| tls(&e))?;
+    // Client certificates are optional on the one listener: jwt-pop and
+    // mtls_pop need them, everything else works without.
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .allow_unauthenticated()
+    .build()
+    .map_err(|e| tls(&e))?;
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| tls(&e))?
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(
+            vec![
+                CertificateDer::from_pem_slice(pki.server_cert_pem.as_bytes())
+                    .map_err(|e| tls(&e))?,
+            ],
+            PrivateKeyDer::from_pem_slice(pki.server_key_pem.as_bytes()).map_err(|e| tls(&e))?,
+        )
+        .map_err(|e| tls(&e))?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+async fn serve(
+    listener: TcpListener,
+    acceptor: Option<tokio_rustls::TlsAcceptor>,
+    app: Router,
+    mut stopped: watch::Receiver<bool>,
+) {
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = stopped.changed() => return,
+        };
+        let Ok((tcp, _peer)) = accepted else {
+            // Out of file descriptors and the like: back off, keep serving.
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            continue;
+        };
+        let _ = tcp.set_nodelay(true);
+        let acceptor = acceptor.clone();
+        let app = app.clone();
+        let mut stopped = stopped.clone();
+        tokio::spawn(async move {
+            let builder =
+                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+            match acceptor {
+                Some(acceptor) => {
+                    let Ok(Ok(tls)) = tokio::time::timeout(
+                        std::time::Duration::from_secs(10),
+                        acceptor.accept(tcp),
+                    )
+                    .await
+                    else {
+                        return;
+                    };
+                    let conn = ConnInfo {
+                        client_cert_x5t_s256: tls
+                            .get_ref()
+                            .1
+                            .peer_certificates()
+                            .and_then(|c| c.first())
+                            .map(|c| fic_protocol::thumbprint::x5t_s256(c)),
+                    };
+                    let service = hyper_util::service::TowerToHyperService::new(
+                        app.layer(axum::Extension(conn)),
+                    );
+                    let io = hyper_util::rt::TokioIo::new(tls);
+                    tokio::select! {
+                        _ = builder.serve_connection(io, service) => {}
+                        _ = stopped.changed() => {}
+                    }
+                }
+                None => {
+                    let service = hyper_util::service::TowerToHyperService::new(
+                        app.layer(axum::Extension(ConnInfo::default())),
+                    );
+                    let io = hyper_util::rt::TokioIo::new(tcp);
+                    tokio::select! {
+                        _ = builder.serve_connection(io, service) => {}
+                        _ = stopped.changed() => {}
+                    }
+                }
+            }
+        });
+    }
+}
