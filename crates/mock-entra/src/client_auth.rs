@@ -168,10 +168,7 @@ pub fn authenticate<'s>(
                     azpacr: "1",
                 })
             } else {
-                Err(EntraError::new(
-                    Aadsts::InvalidSecret,
-                    format!("Trace: app '{}'.", app.client_id),
-                ))
+                Err(EntraError::new(Aadsts::InvalidSecret, ""))
             }
         }
         (None, Some(assertion)) => authenticate_assertion(state, input, app, assertion),
