@@ -208,8 +208,7 @@ fn authenticate_assertion<'s>(
     // A token this mock (or a trusted issuer) issued is a federated
     // credential; anything else must be the app's own signed assertion.
     let iss = jwt.claim_str("iss").unwrap_or_default();
-    let federated_key = if let Some(tenant) = state.tenant_of_issuer(iss) {
-        let _ = tenant;
+    let federated_key = if state.tenant_of_issuer(iss).is_some() {
         Some(state.pki.signing.decoding.clone())
     } else {
         input
@@ -297,13 +296,11 @@ fn check_certificate_assertion(
         )
     })?;
     let certificate = find_certificate(app, jwt)?;
-    if let Some(leaf) = x5c_leaf(jwt)? {
-        if leaf != certificate.der {
-            return Err(EntraError::new(
-                Aadsts::AssertionSignature,
-                "The x5c certificate is not the registered certificate the thumbprint names.",
-            ));
-        }
+    if x5c_leaf(jwt)?.is_some_and(|leaf| leaf != certificate.der) {
+        return Err(EntraError::new(
+            Aadsts::AssertionSignature,
+            "The x5c certificate is not the registered certificate the thumbprint names.",
+        ));
     }
     let key = RsaPublic::from_cert_der(&certificate.der).map_err(|e| {
         EntraError::new(
