@@ -436,4 +436,16 @@ mod tests {
             assert_eq!(own, (9990000..9999999).contains(&s.code), "{a:?}");
         }
     }
+
+    #[test]
+    fn the_docs_list_every_code() {
+        let docs = include_str!("../../../docs/mock-entra.md");
+        for a in Aadsts::ALL {
+            let code = a.spec().code;
+            assert!(
+                docs.contains(&format!("| AADSTS{code} |")),
+                "docs/mock-entra.md lacks AADSTS{code} ({a:?})"
+            );
+        }
+    }
 }
