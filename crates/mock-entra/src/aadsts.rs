@@ -267,7 +267,7 @@ impl Aadsts {
                 "invalid_scope",
                 BAD,
                 "The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).",
-                "SPEC §7 (observed in Entra responses)",
+                "https://github.com/MicrosoftDocs/azure-docs/issues/99862 (Entra response quoted)",
             ),
             InvalidScope => spec(
                 70011,

@@ -41,6 +41,14 @@ impl EntraError {
         }
     }
 
+    /// A catalogue entry whose whole message depends on the request.
+    pub fn worded(code: Aadsts, message: String) -> EntraError {
+        EntraError {
+            message,
+            ..EntraError::new(code, "")
+        }
+    }
+
     /// AADSTS900144, worded as Entra words it.
     pub fn missing(parameter: &str) -> EntraError {
         let mut e = EntraError::new(Aadsts::MissingParameter, "");

@@ -66,9 +66,12 @@ pub fn client_credentials(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraErro
     let scope = required(ctx.form, "scope")?;
     let scopes: Vec<&str> = scope.split_whitespace().collect();
     if let Some(bad) = scopes.iter().find(|s| !s.ends_with("/.default")) {
-        return Err(EntraError::new(
+        // Entra's exact wording, as seen in its responses.
+        return Err(EntraError::worded(
             Aadsts::ScopeNotDefault,
-            format!("Scope '{bad}'."),
+            format!(
+                "The provided value for scope {bad} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."
+            ),
         ));
     }
     let [only] = scopes.as_slice() else {
