@@ -1,0 +1,1201 @@
+//! Hostile input against the mock's token endpoint over real TLS: malformed
+//! bodies, forged and mangled client assertions, confused federation
+//! credentials and odd fmi paths. Each request must get Entra's JSON error
+//! with the right AADSTS code and HTTP status, be journaled, and leave the
+//! server serving: after all of them a valid request still gets a token.
+//!
+//! Issue 7 lists the kinds of input; the expected codes are the mock's
+//! catalogue (`crates/mock-entra/src/aadsts.rs`, `docs/mock-entra.md`).
+//! Cases found by the fuzzer (`docs/fuzzing.md`) are added here too.
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use jsonwebtoken::{Algorithm, EncodingKey};
+use mock_entra::{Directory, MockEntra};
+use serde_json::{Value, json};
+
+const TENANT: &str = "10c419d4-4a50-45b2-aa4e-919fb84df24f";
+const BLUEPRINT: &str = "3bf56293-fbb5-42bd-a407-248ba7431a8c";
+const AGENT_A: &str = "7a3b9c2d-1111-4e5f-8a9b-0c1d2e3f4a5b";
+const AGENT_B: &str = "7a3b9c2d-2222-4e5f-8a9b-0c1d2e3f4a5b";
+const EXCHANGE: &str = "api://AzureADTokenExchange/.default";
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+const JWT_POP: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-pop";
+const FORM: &str = "application/x-www-form-urlencoded";
+const BLUEPRINT_CERT: &str = include_str!("../fixtures/certs/blueprint.crt");
+const BLUEPRINT_KEY: &str = include_str!("../fixtures/certs/blueprint.key");
+
+/// What a case expects back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// A token (a positive control inside a sequence, e.g. before a replay).
+    Token,
+    /// Entra's error body with this status and AADSTS code.
+    Refused(u16, u32),
+}
+
+/// One hostile request.
+struct Case {
+    name: String,
+    method: reqwest::Method,
+    /// Path after the base URL; the token endpoint unless a case says otherwise.
+    path: String,
+    content_type: Option<String>,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    expect: Expect,
+    /// Whether the request reaches the token handler (and so the journal).
+    journaled: bool,
+}
+
+impl Case {
+    fn form(name: &str, pairs: &[(&str, &str)], expect: Expect) -> Case {
+        let body = url_encode(pairs);
+        Case::raw(name, Some(FORM), body.into_bytes(), expect)
+    }
+
+    fn raw(name: &str, content_type: Option<&str>, body: Vec<u8>, expect: Expect) -> Case {
+        Case {
+            name: name.to_owned(),
+            method: reqwest::Method::POST,
+            path: format!("/{TENANT}/oauth2/v2.0/token"),
+            content_type: content_type.map(str::to_owned),
+            headers: Vec::new(),
+            body,
+            expect,
+            journaled: true,
+        }
+    }
+
+    fn header(mut self, name: &str, value: &str) -> Case {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    fn path(mut self, path: &str, journaled: bool) -> Case {
+        self.path = path.to_owned();
+        self.journaled = journaled;
+        self
+    }
+
+    fn method(mut self, method: reqwest::Method, journaled: bool) -> Case {
+        self.method = method;
+        self.journaled = journaled;
+        self
+    }
+}
+
+fn url_encode(pairs: &[(&str, &str)]) -> String {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        s.append_pair(k, v);
+    }
+    s.finish()
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("the clock is after 1970")
+        .as_secs() as i64
+}
+
+fn pem_der(pem: &str) -> Vec<u8> {
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    STANDARD.decode(body).expect("fixture PEM is base64")
+}
+
+/// Signs `header.claims` with `key` exactly as given (no header rewriting),
+/// so cases can put anything in either part.
+fn sign_raw(header: &Value, claims: &Value, alg: Algorithm, key: &EncodingKey) -> String {
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    let signature = jsonwebtoken::crypto::sign(input.as_bytes(), key, alg).expect("signing works");
+    format!("{input}.{signature}")
+}
+
+/// Builds the blueprint's certificate assertions, valid unless told otherwise.
+struct Assertions {
+    audience: String,
+    key: EncodingKey,
+    cert_der: Vec<u8>,
+}
+
+impl Assertions {
+    fn header(&self, alg: &str) -> Value {
+        json!({
+            "alg": alg, "typ": "JWT",
+            "x5t#S256": fic_protocol::thumbprint::x5t_s256(&self.cert_der),
+            "x5c": [STANDARD.encode(&self.cert_der)],
+        })
+    }
+
+    fn claims(&self) -> Value {
+        json!({
+            "aud": self.audience, "iss": BLUEPRINT, "sub": BLUEPRINT,
+            "exp": now() + 600, "nbf": now(), "iat": now(),
+            "jti": uuid::Uuid::new_v4().to_string(),
+        })
+    }
+
+    /// A valid RS256 assertion with `claims` patched (null removes a claim).
+    fn with_claims(&self, patch: Value) -> String {
+        self.build(Value::Null, patch, Algorithm::RS256)
+    }
+
+    /// A valid RS256 assertion with `header` patched (null removes a field).
+    fn with_header(&self, patch: Value) -> String {
+        self.build(patch, Value::Null, Algorithm::RS256)
+    }
+
+    fn build(&self, header_patch: Value, claims_patch: Value, alg: Algorithm) -> String {
+        let alg_name = match alg {
+            Algorithm::PS256 => "PS256",
+            _ => "RS256",
+        };
+        let header = patched(self.header(alg_name), header_patch);
+        let claims = patched(self.claims(), claims_patch);
+        sign_raw(&header, &claims, alg, &self.key)
+    }
+
+    fn valid(&self) -> String {
+        self.with_claims(Value::Null)
+    }
+}
+
+fn patched(mut base: Value, patch: Value) -> Value {
+    if let (Some(base), Value::Object(patch)) = (base.as_object_mut(), patch) {
+        for (k, v) in patch {
+            if v.is_null() {
+                base.remove(&k);
+            } else {
+                base.insert(k, v);
+            }
+        }
+    }
+    base
+}
+
+/// A syntactically fine but unsigned-looking JWT with the given parts.
+fn unsigned(header: &Value, claims: &Value, signature: &str) -> String {
+    format!(
+        "{}.{}.{signature}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    )
+}
+
+/// The form of a Leg 1 request with a certificate assertion.
+fn assertion_form(assertion: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("grant_type", "client_credentials".into()),
+        ("client_id", BLUEPRINT.into()),
+        ("client_assertion_type", JWT_BEARER.into()),
+        ("client_assertion", assertion.to_owned()),
+        ("scope", EXCHANGE.into()),
+    ]
+}
+
+fn assertion_case(name: &str, assertion: &str, expect: Expect) -> Case {
+    let form = assertion_form(assertion);
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    Case::form(name, &pairs, expect)
+}
+
+fn secret_form<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+        ("grant_type", "client_credentials"),
+        ("client_id", BLUEPRINT),
+        ("client_secret", "blueprint-secret"),
+        ("scope", EXCHANGE),
+    ];
+    for (k, v) in extra {
+        match form.iter_mut().find(|(name, _)| name == k) {
+            Some(slot) => slot.1 = v,
+            None => form.push((k, v)),
+        }
+    }
+    form
+}
+
+fn fmi_case(name: &str, fmi_path: &str) -> Case {
+    Case::form(
+        &format!("fmi_path {name}"),
+        &secret_form(&[("fmi_path", fmi_path)]),
+        Expect::Refused(400, 9990008),
+    )
+}
+
+struct Tokens {
+    /// Leg 1 result for agent A.
+    t1_a: String,
+    /// Leg 2 result: agent A's instance token.
+    t2_a: String,
+}
+
+fn leg2_form<'a>(agent: &'a str, assertion: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("grant_type", "client_credentials"),
+        ("client_id", agent),
+        ("client_assertion_type", JWT_BEARER),
+        ("client_assertion", assertion),
+        ("scope", EXCHANGE),
+    ]
+}
+
+fn user_fic_form<'a>(
+    t1: &'a str,
+    t2: &'a str,
+    user: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+        ("grant_type", "user_fic"),
+        ("client_id", AGENT_A),
+        ("client_assertion_type", JWT_BEARER),
+        ("client_assertion", t1),
+        ("user_federated_identity_credential", t2),
+        (
+            "scope",
+            "api://contoso-api/read openid profile offline_access",
+        ),
+        ("client_info", "1"),
+    ];
+    form.extend_from_slice(user);
+    form
+}
+
+fn refused(status: u16, code: u32) -> Expect {
+    Expect::Refused(status, code)
+}
+
+/// Every hostile case, in the order they are sent (some depend on the
+/// previous one, e.g. a replay after a first use).
+fn cases(mock: &MockEntra, a: &Assertions, tokens: &Tokens) -> Vec<Case> {
+    let mut c = Vec::new();
+    let endpoint = mock.token_endpoint();
+    let valid_secret = secret_form(&[]);
+
+    // --- Body encoding and shape -------------------------------------------
+    c.push(Case::raw(
+        "percent-encoded invalid UTF-8",
+        Some(FORM),
+        b"grant_type=client_credentials&client_id=%FF%FE".to_vec(),
+        refused(400, 9002313),
+    ));
+    c.push(Case::raw(
+        "raw invalid UTF-8 bytes",
+        Some(FORM),
+        b"grant_type=client_credentials&scope=\xC3\x28".to_vec(),
+        refused(400, 9002313),
+    ));
+    c.push(Case::raw(
+        "truncated percent escape in grant_type",
+        Some(FORM),
+        b"grant_type=client_credential%2".to_vec(),
+        refused(400, 70003),
+    ));
+    c.push(Case::raw(
+        "duplicate grant_type",
+        Some(FORM),
+        b"grant_type=client_credentials&grant_type=client_credentials".to_vec(),
+        refused(400, 9990002),
+    ));
+    let mut dup_secret = url_encode(&valid_secret);
+    dup_secret.push_str("&client_secret=other");
+    c.push(Case::raw(
+        "duplicate client_secret",
+        Some(FORM),
+        dup_secret.into_bytes(),
+        refused(400, 9990002),
+    ));
+    let mut dup_fmi = url_encode(&secret_form(&[("fmi_path", AGENT_A)]));
+    dup_fmi.push_str(&format!("&fmi_path={AGENT_B}"));
+    c.push(Case::raw(
+        "duplicate fmi_path naming two agents",
+        Some(FORM),
+        dup_fmi.into_bytes(),
+        refused(400, 9990002),
+    ));
+    let mut oversized = url_encode(&valid_secret);
+    oversized.push_str("&padding=");
+    oversized.push_str(&"A".repeat(70 * 1024));
+    c.push(Case::raw(
+        "oversized body (70 KiB)",
+        Some(FORM),
+        oversized.into_bytes(),
+        refused(413, 9990001),
+    ));
+    let json_body = json!({"grant_type": "client_credentials"}).to_string();
+    c.push(Case::raw(
+        "JSON body",
+        Some("application/json"),
+        json_body.into_bytes(),
+        refused(400, 9990003),
+    ));
+    c.push(Case::raw(
+        "text/plain body",
+        Some("text/plain"),
+        url_encode(&valid_secret).into_bytes(),
+        refused(400, 9990003),
+    ));
+    c.push(Case::raw(
+        "no content type",
+        None,
+        url_encode(&valid_secret).into_bytes(),
+        refused(400, 9990003),
+    ));
+    c.push(Case::raw(
+        "multipart body",
+        Some("multipart/form-data; boundary=x"),
+        b"--x\r\nContent-Disposition: form-data; name=\"grant_type\"\r\n\r\nclient_credentials\r\n--x--\r\n".to_vec(),
+        refused(400, 9990003),
+    ));
+    c.push(Case::raw(
+        "form content type with a prefix trick",
+        Some("application/x-www-form-urlencoded-evil"),
+        url_encode(&valid_secret).into_bytes(),
+        refused(400, 9990003),
+    ));
+    c.push(Case::raw(
+        "empty body",
+        Some(FORM),
+        Vec::new(),
+        refused(400, 900144),
+    ));
+    c.push(Case::raw(
+        "only separators",
+        Some(FORM),
+        b"&&&=&==&".to_vec(),
+        refused(400, 900144),
+    ));
+    c.push(Case::raw(
+        "NUL bytes in the body",
+        Some(FORM),
+        b"grant_type=client_credentials\0&client_id=\0".to_vec(),
+        refused(400, 70003),
+    ));
+
+    // --- Routing, tenant, grant --------------------------------------------
+    c.push(
+        Case::form("unknown tenant", &valid_secret, refused(400, 90002))
+            .path("/not-a-tenant.example/oauth2/v2.0/token", true),
+    );
+    c.push(
+        Case::form(
+            "percent-encoded junk tenant",
+            &valid_secret,
+            refused(400, 90002),
+        )
+        .path("/%E2%80%AE%00tenant/oauth2/v2.0/token", true),
+    );
+    c.push(
+        Case::form("unknown endpoint", &valid_secret, refused(404, 9990014))
+            .path(&format!("/{TENANT}/oauth2/v2.0/tokens"), false),
+    );
+    c.push(Case::form(
+        "grant_type password",
+        &secret_form(&[("grant_type", "password")]),
+        refused(400, 70003),
+    ));
+    c.push(Case::form(
+        "grant_type with a trailing space",
+        &secret_form(&[("grant_type", "client_credentials ")]),
+        refused(400, 70003),
+    ));
+    c.push(Case::form(
+        "no grant_type",
+        &[
+            ("client_id", BLUEPRINT),
+            ("client_secret", "blueprint-secret"),
+        ],
+        refused(400, 900144),
+    ));
+
+    // --- Client identification and secrets ---------------------------------
+    c.push(Case::form(
+        "no client_id",
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_secret", "blueprint-secret"),
+            ("scope", EXCHANGE),
+        ],
+        refused(400, 900144),
+    ));
+    c.push(Case::form(
+        "unknown client_id",
+        &secret_form(&[("client_id", "00000000-0000-0000-0000-000000000000")]),
+        refused(400, 700016),
+    ));
+    let long_id = "ü".repeat(4000);
+    c.push(Case::form(
+        "huge unicode client_id",
+        &secret_form(&[("client_id", &long_id)]),
+        refused(400, 700016),
+    ));
+    c.push(Case::form(
+        "no client credential",
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", BLUEPRINT),
+            ("scope", EXCHANGE),
+        ],
+        refused(400, 7000218),
+    ));
+    c.push(Case::form(
+        "wrong secret",
+        &secret_form(&[("client_secret", "blueprint-secreT")]),
+        refused(401, 7000215),
+    ));
+    c.push(Case::form(
+        "empty secret",
+        &secret_form(&[("client_secret", "")]),
+        refused(401, 7000215),
+    ));
+    c.push(Case::form(
+        "another app's secret",
+        &secret_form(&[("client_secret", "daemon-secret")]),
+        refused(401, 7000215),
+    ));
+    let valid = a.valid();
+    c.push(Case::form(
+        "secret and assertion together",
+        &secret_form(&[
+            ("client_assertion_type", JWT_BEARER),
+            ("client_assertion", &valid),
+        ]),
+        refused(400, 9002313),
+    ));
+    let no_secret = [("grant_type", "client_credentials"), ("scope", EXCHANGE)];
+    c.push(
+        Case::form(
+            "Basic header that is not base64",
+            &no_secret,
+            refused(400, 9002313),
+        )
+        .header("authorization", "Basic !!!not-base64!!!"),
+    );
+    c.push(
+        Case::form("Bearer instead of Basic", &no_secret, refused(400, 9002313))
+            .header("authorization", "Bearer abc"),
+    );
+    c.push(
+        Case::form("Basic without a colon", &no_secret, refused(400, 9002313)).header(
+            "authorization",
+            &format!("Basic {}", STANDARD.encode(BLUEPRINT)),
+        ),
+    );
+    c.push(
+        Case::form(
+            "Basic naming another client than the body",
+            &secret_form(&[("client_secret", "")])[..2],
+            refused(400, 9990013),
+        )
+        .header(
+            "authorization",
+            &format!(
+                "Basic {}",
+                STANDARD.encode("5d8f1c3e-3333-4e5f-8a9b-0c1d2e3f4a5b:daemon-secret")
+            ),
+        ),
+    );
+
+    // --- Scope ---------------------------------------------------------------
+    c.push(Case::form(
+        "no scope",
+        &valid_secret[..3],
+        refused(400, 900144),
+    ));
+    c.push(Case::form(
+        "scope without /.default",
+        &secret_form(&[("scope", "api://AzureADTokenExchange/read")]),
+        refused(400, 1002012),
+    ));
+    c.push(Case::form(
+        "two /.default scopes",
+        &secret_form(&[(
+            "scope",
+            "api://contoso-api/.default https://graph.microsoft.com/.default",
+        )]),
+        refused(400, 70011),
+    ));
+    c.push(Case::form(
+        "unknown resource",
+        &secret_form(&[("scope", "api://nobody-registered-this/.default")]),
+        refused(400, 500011),
+    ));
+    c.push(Case::form(
+        "whitespace-only scope",
+        &secret_form(&[("scope", " \t ")]),
+        refused(400, 900144),
+    ));
+    c.push(Case::form(
+        "unsupported token_type",
+        &secret_form(&[("token_type", "pop")]),
+        refused(400, 9002313),
+    ));
+    c.push(Case::form(
+        "mtls_pop without a client certificate",
+        &secret_form(&[("token_type", "mtls_pop")]),
+        refused(400, 9990010),
+    ));
+
+    // --- Assertion type ------------------------------------------------------
+    c.push(Case::form(
+        "assertion without client_assertion_type",
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", BLUEPRINT),
+            ("client_assertion", &valid),
+            ("scope", EXCHANGE),
+        ],
+        refused(400, 900144),
+    ));
+    c.push(Case::form(
+        "unknown client_assertion_type",
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", BLUEPRINT),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:saml2-bearer",
+            ),
+            ("client_assertion", &valid),
+            ("scope", EXCHANGE),
+        ],
+        refused(400, 9990004),
+    ));
+    c.push(Case::form(
+        "jwt-pop without a TLS client certificate",
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", BLUEPRINT),
+            ("client_assertion_type", JWT_POP),
+            ("client_assertion", &valid),
+            ("scope", EXCHANGE),
+        ],
+        refused(401, 9990009),
+    ));
+
+    // --- Malformed JWTs ------------------------------------------------------
+    for (name, jwt) in [
+        ("empty assertion", String::new()),
+        ("one-part assertion", "abc".to_owned()),
+        (
+            "truncated assertion (two parts)",
+            valid
+                .rsplit_once('.')
+                .map_or_else(String::new, |(head, _)| head.to_owned()),
+        ),
+        ("four-part assertion", format!("{valid}.extra")),
+        ("garbage assertion", "!!!.???.***".to_owned()),
+        (
+            "header not JSON",
+            format!("{}.e30.c2ln", URL_SAFE_NO_PAD.encode("not json")),
+        ),
+        (
+            "header a JSON array",
+            format!("{}.e30.c2ln", URL_SAFE_NO_PAD.encode("[1,2]")),
+        ),
+        (
+            "claims a JSON string",
+            format!("e30.{}.c2ln", URL_SAFE_NO_PAD.encode("\"x\"")),
+        ),
+        (
+            "deeply nested header JSON",
+            format!(
+                "{}.e30.c2ln",
+                URL_SAFE_NO_PAD.encode(format!("{}{}", "[".repeat(5000), "]".repeat(5000)))
+            ),
+        ),
+        ("JWE-shaped assertion (five parts)", "a.b.c.d.e".to_owned()),
+    ] {
+        c.push(assertion_case(name, &jwt, refused(400, 50027)));
+    }
+
+    // --- Algorithms and keys -------------------------------------------------
+    let claims = a.claims();
+    c.push(assertion_case(
+        "alg none, empty signature",
+        &unsigned(&json!({"alg": "none", "typ": "JWT"}), &claims, ""),
+        refused(401, 700027),
+    ));
+    c.push(assertion_case(
+        "alg none with the blueprint thumbprint",
+        &unsigned(&patched(a.header("none"), Value::Null), &claims, ""),
+        refused(401, 700027),
+    ));
+    c.push(assertion_case(
+        "alg NONE upper-case",
+        &unsigned(&patched(a.header("NONE"), Value::Null), &claims, "x"),
+        refused(401, 700027),
+    ));
+    let hmac_key = EncodingKey::from_secret(BLUEPRINT_CERT.as_bytes());
+    c.push(assertion_case(
+        "HS256 signed with the public certificate",
+        &sign_raw(&a.header("HS256"), &claims, Algorithm::HS256, &hmac_key),
+        refused(401, 700027),
+    ));
+    let cert_key = EncodingKey::from_secret(&a.cert_der);
+    c.push(assertion_case(
+        "HS256 signed with the certificate DER",
+        &sign_raw(&a.header("HS256"), &a.claims(), Algorithm::HS256, &cert_key),
+        refused(401, 700027),
+    ));
+    let wrong_key = std::fs::read_to_string(mock.state_dir().join("signing.key"))
+        .expect("the mock wrote its signing key to its state dir");
+    let wrong_key = EncodingKey::from_rsa_pem(wrong_key.as_bytes()).expect("RSA key");
+    c.push(assertion_case(
+        "signed with another RSA key, blueprint thumbprint",
+        &sign_raw(
+            &a.header("RS256"),
+            &a.claims(),
+            Algorithm::RS256,
+            &wrong_key,
+        ),
+        refused(401, 700027),
+    ));
+    c.push(assertion_case(
+        "PS256 header over an RS256 signature",
+        &{
+            let rs = a.valid();
+            let (_, rest) = rs.split_once('.').expect("three parts");
+            format!(
+                "{}.{rest}",
+                URL_SAFE_NO_PAD.encode(a.header("PS256").to_string())
+            )
+        },
+        refused(401, 700027),
+    ));
+    c.push(assertion_case(
+        "signature bytes flipped",
+        &{
+            let mut jwt = a.valid();
+            let last = jwt.pop().expect("non-empty");
+            jwt.push(if last == 'A' { 'B' } else { 'A' });
+            jwt
+        },
+        refused(401, 700027),
+    ));
+    c.push(assertion_case(
+        "unknown x5t#S256, no x5c",
+        &a.with_header(json!({"x5t#S256": URL_SAFE_NO_PAD.encode([7u8; 32]), "x5c": null})),
+        refused(401, 700027),
+    ));
+    c.push(assertion_case(
+        "no key hint at all",
+        &a.with_header(json!({"x5t#S256": null, "x5c": null})),
+        refused(401, 700027),
+    ));
+    c.push(assertion_case(
+        "x5t#S256 not base64",
+        &a.with_header(json!({"x5t#S256": "%%%%", "x5c": null})),
+        refused(401, 700027),
+    ));
+    let ca_der = pem_der(mock.ca_cert_pem());
+    c.push(assertion_case(
+        "x5c chain that does not match the thumbprint",
+        &a.with_header(json!({"x5c": [STANDARD.encode(&ca_der), STANDARD.encode(&a.cert_der)]})),
+        refused(401, 700027),
+    ));
+    c.push(assertion_case(
+        "x5c not base64",
+        &a.with_header(json!({"x5c": ["***"]})),
+        refused(400, 50027),
+    ));
+    c.push(assertion_case(
+        "x5c empty array",
+        &a.with_header(json!({"x5c": []})),
+        refused(400, 50027),
+    ));
+    c.push(assertion_case(
+        "x5c a number",
+        &a.with_header(json!({"x5c": 42})),
+        refused(400, 50027),
+    ));
+
+    // --- Claims --------------------------------------------------------------
+    let t = now();
+    for (name, patch, expect) in [
+        (
+            "expired an hour ago",
+            json!({"exp": t - 3600, "nbf": t - 4000, "iat": t - 4000}),
+            refused(401, 700024),
+        ),
+        (
+            "nbf an hour ahead",
+            json!({"nbf": t + 3600, "exp": t + 4000}),
+            refused(401, 700024),
+        ),
+        (
+            "iat an hour ahead",
+            json!({"iat": t + 3600, "exp": t + 4000, "nbf": null}),
+            refused(401, 700024),
+        ),
+        ("no exp", json!({"exp": null}), refused(401, 700024)),
+        ("exp a word", json!({"exp": "soon"}), refused(400, 50027)),
+        (
+            "exp an array",
+            json!({"exp": [t + 600]}),
+            refused(400, 50027),
+        ),
+        ("exp 1e300", json!({"exp": 1e300}), refused(400, 50027)),
+        (
+            "lifetime of two days",
+            json!({"exp": t + 2 * 86400}),
+            refused(401, 9990007),
+        ),
+        (
+            "wrong aud: real Entra",
+            json!({"aud": format!("https://login.microsoftonline.com/{TENANT}/oauth2/v2.0/token")}),
+            refused(401, 700023),
+        ),
+        (
+            "wrong aud: another port",
+            json!({"aud": format!("https://localhost:1/{TENANT}/oauth2/v2.0/token")}),
+            refused(401, 700023),
+        ),
+        (
+            "wrong aud: another tenant path",
+            json!({"aud": endpoint.replace(TENANT, "common")}),
+            refused(401, 700023),
+        ),
+        ("aud missing", json!({"aud": null}), refused(401, 700023)),
+        (
+            "aud not a URL",
+            json!({"aud": "\u{0000}\u{202e}"}),
+            refused(401, 700023),
+        ),
+        (
+            "iss another app",
+            json!({"iss": AGENT_A}),
+            refused(401, 700021),
+        ),
+        (
+            "sub another app",
+            json!({"sub": AGENT_A}),
+            refused(401, 700021),
+        ),
+        ("iss missing", json!({"iss": null}), refused(401, 700021)),
+        ("missing jti", json!({"jti": null}), refused(401, 9990005)),
+        ("empty jti", json!({"jti": ""}), refused(401, 9990005)),
+        ("jti a number", json!({"jti": 12345}), refused(401, 9990005)),
+    ] {
+        c.push(assertion_case(
+            &format!("claims: {name}"),
+            &a.with_claims(patch),
+            expect,
+        ));
+    }
+
+    // Replay: a first use is fine; the identical assertion re-sent is too
+    // (MSAL Python and msal-node cache theirs); another assertion with the
+    // same jti is a replay.
+    let jti = uuid::Uuid::new_v4().to_string();
+    let first = a.with_claims(json!({"jti": jti}));
+    c.push(assertion_case("jti first use", &first, Expect::Token));
+    c.push(assertion_case(
+        "jti identical re-send",
+        &first,
+        Expect::Token,
+    ));
+    c.push(assertion_case(
+        "jti replayed in a different assertion",
+        &a.with_claims(json!({"jti": jti, "exp": now() + 500})),
+        refused(401, 9990006),
+    ));
+
+    // --- Federation credentials: T1/T2 confusion ----------------------------
+    c.push(Case::form(
+        "T1 for agent A presented by agent B",
+        &leg2_form(AGENT_B, &tokens.t1_a),
+        refused(401, 700213),
+    ));
+    c.push(Case::form(
+        "T2 presented as a Leg 2 assertion",
+        &leg2_form(AGENT_A, &tokens.t2_a),
+        refused(401, 700213),
+    ));
+    c.push(Case::form(
+        "T1 presented by the blueprint itself",
+        &leg2_form(BLUEPRINT, &tokens.t1_a),
+        refused(401, 70021),
+    ));
+    c.push(Case::form(
+        "user_fic with T1 as the user credential",
+        &user_fic_form(
+            &tokens.t1_a,
+            &tokens.t1_a,
+            &[("username", "alice@contoso.com")],
+        ),
+        refused(400, 9990012),
+    ));
+    let mock_claims = |patch: Value| {
+        let base = json!({
+            "iss": mock.issuer(), "aud": "api://AzureADTokenExchange",
+            "sub": format!("/eid1/c/pub/t/{TENANT}/a/{BLUEPRINT}/{AGENT_A}"),
+            "azp": BLUEPRINT, "tid": TENANT, "idtyp": "app",
+            "iat": now(), "nbf": now(), "exp": now() + 3600,
+        });
+        mock.sign_token(&patched(base, patch))
+    };
+    c.push(Case::form(
+        "forged T1 that expired",
+        &leg2_form(
+            AGENT_A,
+            &mock_claims(json!({"exp": now() - 3600, "nbf": now() - 7200, "iat": now() - 7200})),
+        ),
+        refused(401, 700024),
+    ));
+    c.push(Case::form(
+        "user token presented as a federation credential",
+        &leg2_form(
+            AGENT_A,
+            &mock_claims(json!({"idtyp": "user", "scp": "read"})),
+        ),
+        refused(401, 700229),
+    ));
+    c.push(Case::form(
+        "T1 with the wrong audience",
+        &leg2_form(AGENT_A, &mock_claims(json!({"aud": "api://contoso-api"}))),
+        refused(401, 700212),
+    ));
+    c.push(Case::form(
+        "token in the mock's name signed with the blueprint key",
+        &leg2_form(AGENT_A, &{
+            let header = json!({"alg": "RS256", "typ": "JWT"});
+            let claims = json!({
+                "iss": mock.issuer(), "aud": "api://AzureADTokenExchange",
+                "sub": format!("/eid1/c/pub/t/{TENANT}/a/{BLUEPRINT}/{AGENT_A}"),
+                "exp": now() + 600, "iat": now(),
+            });
+            sign_raw(&header, &claims, Algorithm::RS256, &a.key)
+        }),
+        refused(401, 700027),
+    ));
+    c.push(Case::form(
+        "T1 with alg none in the mock's name",
+        &leg2_form(AGENT_A, &unsigned(
+            &json!({"alg": "none"}),
+            &json!({"iss": mock.issuer(), "aud": "api://AzureADTokenExchange", "sub": "x", "exp": now() + 600}),
+            "",
+        )),
+        refused(401, 700027),
+    ));
+
+    // --- user_fic --------------------------------------------------------
+    c.push(Case::form(
+        "username and user_id together",
+        &user_fic_form(
+            &tokens.t1_a,
+            &tokens.t2_a,
+            &[
+                ("username", "alice@contoso.com"),
+                ("user_id", "11111111-aaaa-4bbb-8ccc-000000000001"),
+            ],
+        ),
+        refused(400, 9990011),
+    ));
+    c.push(Case::form(
+        "neither username nor user_id",
+        &user_fic_form(&tokens.t1_a, &tokens.t2_a, &[]),
+        refused(400, 900144),
+    ));
+    c.push(Case::form(
+        "unknown user",
+        &user_fic_form(
+            &tokens.t1_a,
+            &tokens.t2_a,
+            &[("username", "mallory@contoso.com")],
+        ),
+        refused(400, 50034),
+    ));
+    c.push(Case::form(
+        "username with a homoglyph (Cyrillic a)",
+        &user_fic_form(
+            &tokens.t1_a,
+            &tokens.t2_a,
+            &[("username", "\u{0430}lice@contoso.com")],
+        ),
+        refused(400, 50034),
+    ));
+    c.push(Case::form(
+        "no user credential",
+        &user_fic_form(&tokens.t1_a, "", &[("username", "alice@contoso.com")]),
+        refused(400, 900144),
+    ));
+    c.push(Case::form(
+        "garbage user credential",
+        &user_fic_form(&tokens.t1_a, "a.b.c", &[("username", "alice@contoso.com")]),
+        refused(400, 50013),
+    ));
+    c.push(Case::form(
+        "user flow without openid",
+        &{
+            let mut f = user_fic_form(
+                &tokens.t1_a,
+                &tokens.t2_a,
+                &[("username", "alice@contoso.com")],
+            );
+            f.retain(|(k, _)| *k != "scope");
+            f.push(("scope", "api://contoso-api/read"));
+            f
+        },
+        refused(400, 70011),
+    ));
+    c.push(Case::form(
+        "refresh token not issued by the mock",
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", BLUEPRINT),
+            ("client_secret", "blueprint-secret"),
+            ("refresh_token", "0.forged-refresh-token"),
+        ],
+        refused(400, 70000),
+    ));
+
+    // --- fmi_path oddities ---------------------------------------------------
+    let long = "a".repeat(257);
+    for (name, path) in [
+        ("empty", ""),
+        ("a single space", " "),
+        ("accented letter", "agént"),
+        ("zero-width space", "agent\u{200b}1"),
+        ("right-to-left override", "agent\u{202e}1"),
+        ("byte-order mark", "\u{feff}agent"),
+        ("NUL", "agent\u{0}1"),
+        ("newline", "agent\n1"),
+        ("fullwidth solidus", "a\u{ff0f}b"),
+        ("combining accent", "age\u{301}nt"),
+        ("emoji", "agent-\u{1f916}"),
+        ("dot-dot segment", "a/../b"),
+        ("leading slash", "/agent"),
+        ("257 characters", &long),
+        ("percent sign", "agent%201"),
+    ] {
+        c.push(fmi_case(name, path));
+    }
+
+    c
+}
+
+/// Hostile input that currently finds a bug in the mock (reported to the
+/// lead, see the ignored test below); moved into [`cases`] once fixed.
+fn known_mock_bugs(mock: &MockEntra, a: &Assertions, tokens: &Tokens) -> Vec<Case> {
+    let mut c = Vec::new();
+    let t = now();
+    c.push(
+        Case::raw(
+            "GET on the token endpoint",
+            None,
+            Vec::new(),
+            refused(405, 9990014),
+        )
+        .method(reqwest::Method::GET, false),
+    );
+    // Extreme NumericDates: i64 arithmetic on them must not overflow.
+    c.push(assertion_case(
+        "claims: exp i64::MAX",
+        &a.with_claims(json!({"exp": i64::MAX})),
+        refused(401, 9990007),
+    ));
+    c.push(assertion_case(
+        "claims: exp i64::MAX as a string (.NET shape)",
+        &a.with_claims(json!({"exp": i64::MAX.to_string()})),
+        refused(401, 9990007),
+    ));
+    c.push(assertion_case(
+        "claims: nbf i64::MIN",
+        &a.with_claims(json!({"nbf": i64::MIN})),
+        refused(401, 9990007),
+    ));
+    c.push(assertion_case(
+        "claims: iat i64::MIN, no nbf",
+        &a.with_claims(json!({"iat": i64::MIN, "nbf": null})),
+        refused(401, 9990007),
+    ));
+    let t1_forever = mock.sign_token(&json!({
+        "iss": mock.issuer(), "aud": "api://AzureADTokenExchange",
+        "sub": format!("/eid1/c/pub/t/{TENANT}/a/{BLUEPRINT}/{AGENT_A}"),
+        "azp": BLUEPRINT, "tid": TENANT, "idtyp": "app",
+        "iat": t, "nbf": t, "exp": i64::MAX,
+    }));
+    c.push(Case::form(
+        "T1 in the mock's name with exp i64::MAX",
+        &leg2_form(AGENT_A, &t1_forever),
+        Expect::Token,
+    ));
+    let t2_forever = mock.sign_token(&json!({
+        "iss": mock.issuer(), "aud": "api://AzureADTokenExchange",
+        "sub": AGENT_A, "azp": AGENT_A, "tid": TENANT, "idtyp": "app",
+        "iat": t, "nbf": t, "exp": i64::MAX,
+    }));
+    c.push(Case::form(
+        "user credential in the mock's name with exp i64::MAX",
+        &user_fic_form(
+            &tokens.t1_a,
+            &t2_forever,
+            &[("username", "alice@contoso.com")],
+        ),
+        Expect::Token,
+    ));
+    c
+}
+
+async fn post_form(http: &reqwest::Client, url: &str, form: &[(&str, &str)]) -> (u16, Value) {
+    let r = http
+        .post(url)
+        .header("content-type", FORM)
+        .body(url_encode(form))
+        .send()
+        .await
+        .expect("the mock answers");
+    let status = r.status().as_u16();
+    let text = r.text().await.expect("a body");
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, body)
+}
+
+async fn obtain_tokens(mock: &MockEntra, http: &reqwest::Client) -> Tokens {
+    let url = mock.token_endpoint();
+    let (status, body) = post_form(http, &url, &secret_form(&[("fmi_path", AGENT_A)])).await;
+    assert_eq!(status, 200, "Leg 1: {body}");
+    let t1_a = body["access_token"].as_str().expect("T1").to_owned();
+    let (status, body) = post_form(http, &url, &leg2_form(AGENT_A, &t1_a)).await;
+    assert_eq!(status, 200, "Leg 2: {body}");
+    let t2_a = body["access_token"].as_str().expect("T2").to_owned();
+    Tokens { t1_a, t2_a }
+}
+
+/// Checks one answer; returns a description of what was wrong, if anything.
+fn check(case: &Case, status: u16, text: &str) -> Option<String> {
+    let body: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(_) => return Some(format!("not JSON ({status}): {text:?}")),
+    };
+    match case.expect {
+        Expect::Token => (status != 200 || body["access_token"].as_str().is_none())
+            .then(|| format!("expected a token, got {status}: {body}")),
+        Expect::Refused(want_status, want_code) => {
+            let code = body["error_codes"][0].as_u64();
+            let description = body["error_description"].as_str().unwrap_or_default();
+            let shaped = body["error"].is_string()
+                && description.starts_with(&format!("AADSTS{want_code}: "))
+                && description.contains("\r\nTrace ID: ")
+                && body["correlation_id"].is_string()
+                && body["timestamp"].is_string();
+            (status != want_status || code != Some(u64::from(want_code)) || !shaped)
+                .then(|| format!("expected {want_status} AADSTS{want_code}, got {status}: {body}"))
+        }
+    }
+}
+
+struct Setup {
+    mock: MockEntra,
+    http: reqwest::Client,
+    assertions: Assertions,
+    tokens: Tokens,
+}
+
+async fn setup() -> Setup {
+    let mock = MockEntra::start(Directory::default_directory())
+        .await
+        .expect("mock starts");
+    let ca = reqwest::Certificate::from_pem(mock.ca_cert_pem().as_bytes()).expect("CA PEM");
+    let http = reqwest::Client::builder()
+        .tls_certs_only([ca])
+        .build()
+        .expect("client");
+    let assertions = Assertions {
+        audience: mock.token_endpoint(),
+        key: EncodingKey::from_rsa_pem(BLUEPRINT_KEY.as_bytes()).expect("fixture key"),
+        cert_der: pem_der(BLUEPRINT_CERT),
+    };
+    let tokens = obtain_tokens(&mock, &http).await;
+    mock.journal().clear();
+    Setup {
+        mock,
+        http,
+        assertions,
+        tokens,
+    }
+}
+
+/// Sends every case in order; then checks that a valid request still gets
+/// a token and that each token request was journaled once, none by the
+/// panic handler. Panics listing every case that got the wrong answer.
+async fn run_cases(s: &Setup, cases: &[Case]) {
+    let mut failures = Vec::new();
+    let mut journaled = 0;
+    for case in cases {
+        let mut request = s
+            .http
+            .request(
+                case.method.clone(),
+                format!("{}{}", s.mock.base_url(), case.path),
+            )
+            .body(case.body.clone());
+        if let Some(ct) = &case.content_type {
+            request = request.header("content-type", ct);
+        }
+        for (name, value) in &case.headers {
+            request = request.header(name, value);
+        }
+        journaled += usize::from(case.journaled);
+        let response = match request.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                failures.push(format!("{}: no answer: {e:#}", case.name));
+                continue;
+            }
+        };
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        if let Some(problem) = check(case, status, &text) {
+            failures.push(format!("{}: {problem}", case.name));
+        }
+    }
+
+    let (status, body) = post_form(&s.http, &s.mock.token_endpoint(), &secret_form(&[])).await;
+    if status != 200 {
+        failures.push(format!(
+            "a valid request after the hostile ones: {status} {body}"
+        ));
+    }
+    let entries = s.mock.journal().entries().len();
+    if entries != journaled + 1 {
+        failures.push(format!(
+            "the journal holds {entries} entries; {} token requests were sent",
+            journaled + 1
+        ));
+    }
+    assert!(
+        failures.is_empty(),
+        "{} problems in {} cases:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn hostile_requests_get_entra_errors_and_the_server_keeps_serving() {
+    let s = setup().await;
+    let cases = cases(&s.mock, &s.assertions, &s.tokens);
+    let hostile = cases.iter().filter(|c| c.expect != Expect::Token).count();
+    assert!(
+        hostile >= 50,
+        "issue 7 asks for at least 50; have {hostile}"
+    );
+    run_cases(&s, &cases).await;
+}
+
+#[tokio::test]
+#[ignore = "mock bug: GET on the token endpoint answers 405 with an empty body; i64 overflow on extreme exp/nbf/iat (see known_mock_bugs)"]
+async fn known_mock_bugs_are_fixed() {
+    let s = setup().await;
+    let cases = known_mock_bugs(&s.mock, &s.assertions, &s.tokens);
+    run_cases(&s, &cases).await;
+}
