@@ -1,0 +1,13 @@
+//! The parts of `fic-harness bench` (see `src/cmd/bench.rs` and
+//! BENCHMARKS.md): a load generator, the processes it drives, and the
+//! side measurements issue 7 asks for.
+
+pub mod assertions;
+pub mod cache_lookup;
+pub mod generator;
+pub mod signing;
+pub mod startup;
+pub mod stats;
+pub mod suite;
+pub mod targets;
+pub mod throughput;
