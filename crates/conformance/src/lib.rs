@@ -3,5 +3,6 @@
 
 pub mod client_under_test;
 pub mod driver_protocol;
+pub mod port_driver;
 
 pub use client_under_test::{ClientFactory, ClientUnderTest, DriverFailure};
