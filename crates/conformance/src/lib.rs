@@ -4,5 +4,6 @@
 pub mod client_under_test;
 pub mod driver_protocol;
 pub mod port_driver;
+pub mod ports;
 
 pub use client_under_test::{ClientFactory, ClientUnderTest, DriverFailure};

@@ -1,0 +1,561 @@
+//! The clients the matrix can run: the in-process reference client (`rust`)
+//! and the real MSAL ports behind their drivers (`python`, `node`, `java`,
+//! `go`). For each port: how to launch its driver, where its version is
+//! pinned, and how to tell a missing runtime or install ("skipped, because …")
+//! from a broken one.
+
+use std::path::{Path, PathBuf};
+
+use crate::driver_protocol::capability;
+use crate::port_driver::Launch;
+
+/// Every port, in matrix column order.
+pub const ALL: [&str; 5] = ["rust", "python", "node", "java", "go"];
+
+/// What every real port must announce to be worth running: the agent
+/// identity protocol itself. A package without these is a broken install or
+/// a wrong pin, not a port whose scenarios are "not supported".
+pub const PROTOCOL_CAPABILITIES: [&str; 4] = [
+    capability::FMI_PATH,
+    capability::CONTEXT_CALLBACK,
+    capability::USER_FIC,
+    capability::CACHE,
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum PortError {
+    #[error("unknown port {0:?} (known: {known})", known = ALL.join(", "))]
+    Unknown(String),
+    #[error("cannot read the {port} pin in {path}: {source}")]
+    PinUnreadable {
+        port: String,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} does not pin {library} (looked for {pattern})")]
+    PinNotFound {
+        path: PathBuf,
+        library: String,
+        pattern: String,
+    },
+}
+
+/// One column of the matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Port {
+    /// `msal-ref`, in process.
+    Reference,
+    Python,
+    Node,
+    Java,
+    Go,
+}
+
+/// Whether a port can run here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Availability {
+    /// The in-process reference client: always there.
+    InProcess,
+    /// A driver process, ready to launch.
+    Driver(Launch),
+    /// The runtime or the install is missing; the reason says which and how
+    /// to fix it.
+    Missing { reason: String },
+}
+
+impl Port {
+    pub fn parse(name: &str) -> Result<Port, PortError> {
+        Ok(match name {
+            "rust" => Port::Reference,
+            "python" => Port::Python,
+            "node" => Port::Node,
+            "java" => Port::Java,
+            "go" => Port::Go,
+            other => return Err(PortError::Unknown(other.to_owned())),
+        })
+    }
+
+    /// The name used in the matrix, `--port`, `snapshots/<name>/` and
+    /// `fixtures/divergences.toml`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Port::Reference => "rust",
+            Port::Python => "python",
+            Port::Node => "node",
+            Port::Java => "java",
+            Port::Go => "go",
+        }
+    }
+
+    /// The package under test, as its driver's `hello` names it.
+    pub fn library(self) -> &'static str {
+        match self {
+            Port::Reference => "msal-ref",
+            Port::Python => "msal",
+            Port::Node => "@azure/msal-node",
+            Port::Java => "com.microsoft.azure:msal4j",
+            Port::Go => "github.com/AzureAD/microsoft-authentication-library-for-go",
+        }
+    }
+
+    pub fn is_real(self) -> bool {
+        self != Port::Reference
+    }
+
+    /// The file that pins the port's package, relative to the repository.
+    pub fn pin_file(self) -> Option<&'static str> {
+        match self {
+            Port::Reference => None,
+            Port::Python => Some("ports/python/requirements.txt"),
+            Port::Node => Some("ports/node/package.json"),
+            Port::Java => Some("ports/java/pom.xml"),
+            Port::Go => Some("ports/go/go.mod"),
+        }
+    }
+
+    /// The version the repository pins (`None` for the reference client,
+    /// which is this workspace's own code). Read from the same file the
+    /// port's installer uses, so the harness and the install agree.
+    pub fn pinned_version(self, root: &Path) -> Result<Option<String>, PortError> {
+        let Some(file) = self.pin_file() else {
+            return Ok(None);
+        };
+        let path = root.join(file);
+        let text = std::fs::read_to_string(&path).map_err(|source| PortError::PinUnreadable {
+            port: self.name().to_owned(),
+            path: path.clone(),
+            source,
+        })?;
+        let (found, pattern) = match self {
+            Port::Reference => unreachable!("no pin file"),
+            Port::Python => (pin_in_requirements(&text, "msal"), "msal==<version>"),
+            Port::Node => (
+                pin_in_package_json(&text, self.library()),
+                "dependencies.\"@azure/msal-node\"",
+            ),
+            Port::Java => (
+                between(&text, "<msal4j.version>", "</msal4j.version>"),
+                "<msal4j.version>",
+            ),
+            Port::Go => (
+                pin_in_go_mod(&text, self.library()),
+                "require <module> <version>",
+            ),
+        };
+        found.map(Some).ok_or_else(|| PortError::PinNotFound {
+            path,
+            library: self.library().to_owned(),
+            pattern: pattern.to_owned(),
+        })
+    }
+
+    /// How to launch the driver, or why it cannot run here. Checks only what
+    /// is cheap and certain (files and programs exist); a driver that starts
+    /// but loads the wrong package is caught by the version check on `hello`.
+    pub fn availability(self, root: &Path) -> Availability {
+        let install = "run `bash ports/install.sh`";
+        let launch = |program: PathBuf, args: &[&str]| {
+            Availability::Driver(Launch {
+                program,
+                args: args.iter().map(|a| (*a).to_owned()).collect(),
+                working_dir: root.to_path_buf(),
+                env: vec![],
+            })
+        };
+        let missing = |reason: String| Availability::Missing { reason };
+        match self {
+            Port::Reference => Availability::InProcess,
+            Port::Python => {
+                let python = root.join(".build/venv/bin/python");
+                if !python.exists() {
+                    return missing(format!(
+                        "{} is missing (no Python venv with msal): {install}",
+                        python.display()
+                    ));
+                }
+                launch(python, &["ports/python/driver.py"])
+            }
+            Port::Node => {
+                let Some(node) = find_on_path("node") else {
+                    return missing("`node` is not on PATH (msal-node needs Node.js 20+)".into());
+                };
+                let package = root.join("ports/node/node_modules/@azure/msal-node/package.json");
+                if !package.exists() {
+                    return missing(format!(
+                        "{} is missing (msal-node not installed): {install}",
+                        package.display()
+                    ));
+                }
+                launch(node, &["ports/node/driver.mjs"])
+            }
+            Port::Java => {
+                let Some(java) = find_on_path("java") else {
+                    return missing(
+                        "`java` is not on PATH (the msal4j driver needs Java 11+)".into(),
+                    );
+                };
+                let jar = root.join("ports/java/target/java-driver.jar");
+                if !jar.exists() {
+                    return missing(format!(
+                        "{} is missing (driver not built): {install}",
+                        jar.display()
+                    ));
+                }
+                launch(java, &["-jar", "ports/java/target/java-driver.jar"])
+            }
+            Port::Go => {
+                let driver = root.join(".build/go-driver");
+                if !driver.exists() {
+                    return missing(format!(
+                        "{} is missing (driver not built): {install}",
+                        driver.display()
+                    ));
+                }
+                launch(driver, &[])
+            }
+        }
+    }
+}
+
+/// `--port all` or one name, in matrix order.
+pub fn select(choice: &str) -> Result<Vec<Port>, PortError> {
+    if choice == "all" {
+        return ALL.iter().map(|name| Port::parse(name)).collect();
+    }
+    Ok(vec![Port::parse(choice)?])
+}
+
+fn pin_in_requirements(text: &str, package: &str) -> Option<String> {
+    let prefix = format!("{package}==");
+    text.lines()
+        .map(str::trim)
+        .find_map(|line| line.strip_prefix(&prefix))
+        .map(|rest| {
+            rest.split(|c: char| c.is_whitespace() || c == ';' || c == '\\')
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .filter(|v| !v.is_empty())
+}
+
+fn pin_in_package_json(text: &str, package: &str) -> Option<String> {
+    let json: serde_json::Value = serde_json::from_str(text).ok()?;
+    json.get("dependencies")?
+        .get(package)?
+        .as_str()
+        .map(str::to_owned)
+}
+
+fn pin_in_go_mod(text: &str, module: &str) -> Option<String> {
+    // Either `require <module> <version>` or a line inside `require ( … )`.
+    text.lines().find_map(|line| {
+        let mut words = line.split_whitespace();
+        let first = words.next()?;
+        let first = if first == "require" {
+            words.next()?
+        } else {
+            first
+        };
+        (first == module).then(|| words.next().map(str::to_owned))?
+    })
+}
+
+fn between(text: &str, open: &str, close: &str) -> Option<String> {
+    let start = text.find(open)? + open.len();
+    let len = text[start..].find(close)?;
+    Some(text[start..start + len].trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// The first executable named `program` on `PATH`.
+pub fn find_on_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|candidate| is_executable(candidate))
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::port_driver::repo_root;
+
+    #[test]
+    fn pins_are_read_from_each_installer_file() {
+        let root = repo_root();
+        for port in select("all").unwrap() {
+            let pin = port.pinned_version(&root).unwrap();
+            assert_eq!(pin.is_some(), port.is_real(), "{port:?}: {pin:?}");
+            if let Some(v) = pin {
+                assert!(v.chars().any(|c| c.is_ascii_digit()), "{port:?}: {v}");
+            }
+        }
+    }
+
+    #[test]
+    fn pin_parsers_take_the_version_and_nothing_else() {
+        let req = "certifi==1 \\\n    --hash=sha256:ab\nmsal==1.39.0 \\\n    --hash=sha256:cd\n";
+        assert_eq!(pin_in_requirements(req, "msal").as_deref(), Some("1.39.0"));
+        assert_eq!(pin_in_requirements("msal-extensions==1\n", "msal"), None);
+        let gomod = "module x\n\nrequire (\n\tgithub.com/a/b v1.2.3\n\tgithub.com/a/bc v9\n)\n";
+        assert_eq!(
+            pin_in_go_mod(gomod, "github.com/a/b").as_deref(),
+            Some("v1.2.3")
+        );
+        assert_eq!(
+            pin_in_go_mod("require github.com/a/b v0.1.0\n", "github.com/a/b").as_deref(),
+            Some("v0.1.0")
+        );
+        assert_eq!(
+            pin_in_package_json(
+                r#"{"dependencies":{"@azure/msal-node":"7.2.1"}}"#,
+                "@azure/msal-node"
+            )
+            .as_deref(),
+            Some("7.2.1")
+        );
+        assert_eq!(
+            between(
+                "<p><msal4j.version> 1.26.0 </msal4j.version>",
+                "<msal4j.version>",
+                "</msal4j.version>"
+            )
+            .as_deref(),
+            Some("1.26.0")
+        );
+    }
+
+    #[test]
+    fn a_missing_install_says_what_and_how_to_fix_it() {
+        let empty = tempfile_dir();
+        for port in [Port::Python, Port::Go] {
+            match port.availability(&empty) {
+                Availability::Missing { reason } => {
+                    assert!(reason.contains("ports/install.sh"), "{reason}");
+                    assert!(reason.contains(empty.to_str().unwrap()), "{reason}");
+                }
+                other => panic!("{port:?} without an install: {other:?}"),
+            }
+        }
+        assert_eq!(
+            Port::Reference.availability(&empty),
+            Availability::InProcess
+        );
+        std::fs::remove_dir_all(empty).unwrap();
+    }
+
+    #[test]
+    fn unknown_ports_are_refused_by_name() {
+        let err = select("cobol").unwrap_err().to_string();
+        assert!(
+            err.contains("cobol") && err.contains("rust, python"),
+            "{err}"
+        );
+        assert_eq!(select("go").unwrap(), vec![Port::Go]);
+    }
+
+    fn tempfile_dir() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("fic-ports-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+}
+
+/// The three legs of the agent identity protocol, through every installed
+/// port's real driver against the real mock over TLS. The feature suite says
+/// the same in Gherkin; this keeps `cargo test` honest about the drivers.
+#[cfg(test)]
+mod legs {
+    use std::time::Duration;
+
+    use mock_entra::{Directory, MockEntra};
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::client_under_test::ClientUnderTest;
+    use crate::driver_protocol::{Command, Reply};
+    use crate::port_driver::{PortDriver, repo_root};
+
+    const BLUEPRINT: &str = "3bf56293-fbb5-42bd-a407-248ba7431a8c";
+    const AGENT: &str = "7a3b9c2d-1111-4e5f-8a9b-0c1d2e3f4a5b";
+    const ALICE: &str = "alice@contoso.com";
+    const ALICE_OID: &str = "11111111-aaaa-4bbb-8ccc-000000000001";
+    const EXCHANGE: &str = "api://AzureADTokenExchange/.default";
+    const API_READ: &str = "api://contoso-api/read";
+
+    fn required() -> bool {
+        std::env::var("FIC_REQUIRE_PORTS").is_ok_and(|v| v == "1")
+    }
+
+    async fn call(driver: &mut PortDriver, command: Value) -> Reply {
+        let command: Command = serde_json::from_value(command.clone())
+            .unwrap_or_else(|e| panic!("bad test command {command}: {e}"));
+        let reply = driver.send(command).await;
+        reply.unwrap_or_else(|e| panic!("{}: driver failure: {e}", driver.port()))
+    }
+
+    async fn ok(driver: &mut PortDriver, command: Value) -> Value {
+        let reply = call(driver, command.clone()).await;
+        assert!(
+            reply.ok,
+            "{}: {command} failed: {:?}",
+            driver.port(),
+            reply.error
+        );
+        Value::Object(reply.body)
+    }
+
+    fn claims(jwt: &str) -> Value {
+        use base64::Engine as _;
+        let payload = jwt.split('.').nth(1).expect("a JWT");
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload.trim_end_matches('='))
+            .expect("base64url payload");
+        serde_json::from_slice(&bytes).expect("JSON claims")
+    }
+
+    async fn three_legs(port: Port, launch: Launch, mock: &MockEntra) {
+        let name = port.name();
+        let ca = mock.ca_cert_path().display().to_string();
+        let authority = mock.authority();
+        let certs = repo_root().join("fixtures/certs");
+        let mut d = PortDriver::new(name, launch, None, Duration::from_secs(60));
+        let hello = ok(&mut d, json!({"cmd": "hello"})).await;
+        let pin = port.pinned_version(&repo_root()).unwrap().unwrap();
+        assert_eq!(hello["version"], pin.as_str(), "{name}: {hello}");
+
+        // Leg 1: the blueprint, with its certificate, asks for T1.
+        ok(&mut d, json!({"cmd": "configure", "app": "blueprint", "client_id": BLUEPRINT,
+            "authority": authority, "ca_cert": ca, "credential": {"type": "certificate",
+            "cert_pem_path": certs.join("blueprint.crt"), "key_pem_path": certs.join("blueprint.key"),
+            "send_x5c": true}}))
+        .await;
+        let leg1 = json!({"cmd": "acquire_for_client", "app": "blueprint", "scopes": [EXCHANGE], "fmi_path": AGENT});
+        let t1 = ok(&mut d, leg1.clone()).await;
+        assert_eq!(t1["token"]["source"], "identity_provider", "{name}: {t1}");
+        let t1_claims = claims(t1["token"]["access_token"].as_str().unwrap());
+        assert_eq!(t1_claims["xms_fmi_path"], AGENT, "{name}: {t1_claims}");
+        let again = ok(&mut d, leg1).await;
+        assert_eq!(again["token"]["source"], "cache", "{name}: {again}");
+
+        // Leg 2: the agent, whose callback gets T1 for its own id.
+        ok(
+            &mut d,
+            json!({"cmd": "configure", "app": "agent", "client_id": AGENT,
+            "authority": authority, "ca_cert": ca,
+            "credential": {"type": "fmi_callback", "via_app": "blueprint"}}),
+        )
+        .await;
+        let t2 = ok(
+            &mut d,
+            json!({"cmd": "acquire_for_client", "app": "agent", "scopes": [EXCHANGE]}),
+        )
+        .await;
+        let t2_token = t2["token"]["access_token"].as_str().unwrap().to_owned();
+        let t2_claims = claims(&t2_token);
+        assert_eq!(t2_claims["azp"], AGENT, "{name}: {t2_claims}");
+        assert_eq!(
+            t2_claims["xms_par_app_azp"], BLUEPRINT,
+            "{name}: {t2_claims}"
+        );
+        let contexts = ok(&mut d, json!({"cmd": "callback_contexts", "app": "agent"})).await;
+        assert_eq!(
+            contexts["contexts"][0]["client_id"], AGENT,
+            "{name}: {contexts}"
+        );
+
+        // Leg 3: user_fic for Alice, then silent from the port's own cache.
+        let user = ok(
+            &mut d,
+            json!({"cmd": "acquire_by_user_fic", "app": "agent",
+            "scopes": [API_READ], "assertion": t2_token, "username": ALICE}),
+        )
+        .await;
+        assert_eq!(
+            user["token"]["source"], "identity_provider",
+            "{name}: {user}"
+        );
+        let user_claims = claims(user["token"]["access_token"].as_str().unwrap());
+        assert_eq!(user_claims["oid"], ALICE_OID, "{name}: {user_claims}");
+        let home = user["token"]["account"]["home_account_id"].clone();
+        assert!(
+            home.as_str().is_some_and(|h| h.starts_with(ALICE_OID)),
+            "{name}: {user}"
+        );
+        let silent = ok(
+            &mut d,
+            json!({"cmd": "acquire_silent", "app": "agent",
+            "scopes": [API_READ], "home_account_id": home}),
+        )
+        .await;
+        assert_eq!(silent["token"]["source"], "cache", "{name}: {silent}");
+        assert_eq!(
+            silent["token"]["access_token"], user["token"]["access_token"],
+            "{name}"
+        );
+        let cache = ok(&mut d, json!({"cmd": "cache", "app": "agent"})).await;
+        assert_eq!(
+            cache["account_keys"].as_array().map(Vec::len),
+            Some(1),
+            "{name}: {cache}"
+        );
+        ok(&mut d, json!({"cmd": "shutdown"})).await;
+    }
+
+    /// Runs the legs against a fresh mock, or skips (fails under
+    /// `FIC_REQUIRE_PORTS=1`) when the port is not installed here.
+    async fn legs_for(port: Port) {
+        let launch = match port.availability(&repo_root()) {
+            Availability::Driver(launch) => launch,
+            Availability::Missing { reason } if !required() => {
+                eprintln!("skipped {}: {reason}", port.name());
+                return;
+            }
+            other => panic!("{} must run (FIC_REQUIRE_PORTS=1): {other:?}", port.name()),
+        };
+        let mock = MockEntra::start(Directory::default_directory())
+            .await
+            .expect("mock starts");
+        three_legs(port, launch, &mock).await;
+        // Leg 1 once (its repeat and Leg 2's callback are cache hits), T2 and
+        // user_fic; silent is answered from the port's cache.
+        let entries = mock.journal().entries();
+        assert_eq!(entries.len(), 3, "{}: {entries:#?}", port.name());
+        mock.shutdown().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn msal_python_runs_the_three_legs() {
+        legs_for(Port::Python).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn msal_node_runs_the_three_legs() {
+        legs_for(Port::Node).await;
+    }
+
+    // Mock bug (reported to the lead, not ours to fix): msal4j and MSAL Go add
+    // `openid profile offline_access` to every client_credentials scope, as
+    // they do against Entra, which ignores them; mock-entra answers
+    // AADSTS1002012. Run with `--ignored` to see it.
+    #[ignore = "mock-entra refuses the OIDC scopes msal4j adds on client_credentials (AADSTS1002012)"]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn msal4j_runs_the_three_legs() {
+        legs_for(Port::Java).await;
+    }
+
+    // Mock bug (reported to the lead, not ours to fix): msal4j and MSAL Go add
+    // `openid profile offline_access` to every client_credentials scope, as
+    // they do against Entra, which ignores them; mock-entra answers
+    // AADSTS1002012. Run with `--ignored` to see it.
+    #[ignore = "mock-entra refuses the OIDC scopes MSAL Go adds on client_credentials (AADSTS1002012)"]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn msal_go_runs_the_three_legs() {
+        legs_for(Port::Go).await;
+    }
+}
