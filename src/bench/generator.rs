@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
 
+use super::cpu::cpu_time;
 use super::stats::percentile;
 
 /// What each request carries.
@@ -40,6 +41,8 @@ pub struct Load {
     pub warmup: Duration,
     pub duration: Duration,
     pub bodies: Arc<Bodies>,
+    /// The server's process, to account its CPU time in the window.
+    pub server_pid: Option<u32>,
 }
 
 /// What one run measured (requests started inside the measured window).
@@ -53,11 +56,29 @@ pub struct Measurement {
     pub p50: Duration,
     pub p99: Duration,
     pub pool_exhausted: bool,
+    /// Server CPU time in the measured window.
+    pub server_cpu: Option<Duration>,
+    /// This process's (the generator's) CPU time in the measured window.
+    pub generator_cpu: Option<Duration>,
+    /// The wall time the CPU figures cover.
+    pub cpu_window: Duration,
 }
 
 impl Measurement {
     pub fn per_second(&self) -> f64 {
         self.requests as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
+    }
+
+    /// Server CPU per answered request, in microseconds.
+    pub fn server_us_per_request(&self) -> Option<f64> {
+        let cpu = self.server_cpu?;
+        (self.requests > 0).then(|| cpu.as_secs_f64() * 1e6 / self.requests as f64)
+    }
+
+    /// The generator's CPU as a share of the whole machine (all cores).
+    pub fn generator_share(&self, cores: usize) -> Option<f64> {
+        let cpu = self.generator_cpu?;
+        Some(cpu.as_secs_f64() / (self.cpu_window.as_secs_f64() * cores as f64).max(f64::EPSILON))
     }
 }
 
@@ -87,6 +108,20 @@ pub async fn run(load: &Load) -> anyhow::Result<Measurement> {
     let start = Instant::now();
     let measure_from = start + load.warmup;
     let stop_at = measure_from + load.duration;
+    // CPU snapshots at the edges of the measured window.
+    let pid = load.server_pid;
+    let sampler = tokio::spawn(async move {
+        tokio::time::sleep_until(measure_from.into()).await;
+        let before = (cpu_time(pid), cpu_time(None), Instant::now());
+        tokio::time::sleep_until(stop_at.into()).await;
+        let after = (cpu_time(pid), cpu_time(None), Instant::now());
+        let delta = |a: Option<Duration>, b: Option<Duration>| Some(b?.saturating_sub(a?));
+        (
+            delta(before.0, after.0),
+            delta(before.1, after.1),
+            after.2 - before.2,
+        )
+    });
     let mut workers = Vec::with_capacity(load.concurrency);
     for _ in 0..load.concurrency {
         let http = client(load.ca_pem.as_deref())?;
@@ -106,6 +141,8 @@ pub async fn run(load: &Load) -> anyhow::Result<Measurement> {
         last_end = last_end.max(r.last_end.unwrap_or(measure_from));
         exhausted |= r.exhausted;
     }
+    let (server_cpu, generator_cpu, cpu_window) =
+        sampler.await.context("the CPU sampler failed")?;
     latencies.sort_unstable();
     let elapsed = if exhausted {
         last_end.saturating_duration_since(measure_from)
@@ -119,6 +156,9 @@ pub async fn run(load: &Load) -> anyhow::Result<Measurement> {
         p50: percentile(&latencies, 50.0),
         p99: percentile(&latencies, 99.0),
         pool_exhausted: exhausted,
+        server_cpu,
+        generator_cpu,
+        cpu_window,
     })
 }
 

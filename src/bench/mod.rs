@@ -4,6 +4,7 @@
 
 pub mod assertions;
 pub mod cache_lookup;
+pub mod cpu;
 pub mod generator;
 pub mod signing;
 pub mod startup;

@@ -34,6 +34,12 @@ pub struct Server {
     pub ready_after: Duration,
 }
 
+impl Server {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         // Only our own child, by its handle.

@@ -95,6 +95,27 @@ impl Row {
     pub fn failures(&self) -> usize {
         self.runs.iter().map(|m| m.failures).sum()
     }
+    /// Median server CPU per request (µs).
+    pub fn server_us(&self) -> Option<f64> {
+        median(
+            &self
+                .runs
+                .iter()
+                .filter_map(Measurement::server_us_per_request)
+                .collect::<Vec<_>>(),
+        )
+    }
+    /// Median share of the machine the generator used.
+    pub fn generator_share(&self) -> Option<f64> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        median(
+            &self
+                .runs
+                .iter()
+                .filter_map(|m| m.generator_share(cores))
+                .collect::<Vec<_>>(),
+        )
+    }
 }
 
 pub struct Options {
@@ -226,6 +247,7 @@ impl Env<'_> {
                     warmup: self.opts.warmup,
                     duration: self.opts.duration,
                     bodies: bodies.clone(),
+                    server_pid: Some(server.pid()),
                 };
                 let m = generator::run(&load)
                     .await
@@ -255,8 +277,18 @@ impl Env<'_> {
 
 fn print_header() {
     println!(
-        "{:<20} {:<5} {:<15} {:>5} {:>10} {:>9} {:>9} {:>9} {:>5}",
-        "server", "tx", "auth", "conc", "req/s", "p50 ms", "p99 ms", "requests", "fail"
+        "{:<20} {:<5} {:<15} {:>5} {:>10} {:>9} {:>9} {:>9} {:>5} {:>11} {:>8}",
+        "server",
+        "tx",
+        "auth",
+        "conc",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "requests",
+        "fail",
+        "srv us/req",
+        "gen cpu"
     );
 }
 
@@ -268,8 +300,12 @@ pub fn print_row(row: &Row) {
     } else {
         ""
     };
+    let server_us = row.server_us().map_or("-".into(), |u| format!("{u:.0}"));
+    let generator = row
+        .generator_share()
+        .map_or("-".into(), |g| format!("{:.0}%", g * 100.0));
     println!(
-        "{:<20} {:<5} {:<15} {:>5} {:>10.0} {:>9.2} {:>9.2} {:>9} {:>5}{exhausted}",
+        "{:<20} {:<5} {:<15} {:>5} {:>10.0} {:>9.2} {:>9.2} {:>9} {:>5} {:>11} {:>8}{exhausted}",
         s.target.to_string(),
         s.transport.to_string(),
         s.auth.to_string(),
@@ -279,6 +315,8 @@ pub fn print_row(row: &Row) {
         row.p99_ms(),
         requests,
         row.failures(),
+        server_us,
+        generator,
     );
 }
 
