@@ -4,6 +4,9 @@
 pub mod client_under_test;
 pub mod driver_protocol;
 pub mod port_driver;
+pub mod divergences;
+pub mod matrix;
 pub mod ports;
+pub mod report;
 
 pub use client_under_test::{ClientFactory, ClientUnderTest, DriverFailure};
