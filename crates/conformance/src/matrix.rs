@@ -545,3 +545,41 @@ mod preflight_tests {
         std::fs::remove_dir_all(root).unwrap();
     }
 }
+
+/// The preflight against the real, installed drivers: each must load its pin
+/// and announce the protocol.
+#[cfg(test)]
+mod installed_ports {
+    use super::*;
+    use crate::port_driver::repo_root;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_installed_driver_loads_its_pin() {
+        let required = std::env::var("FIC_REQUIRE_PORTS").is_ok_and(|v| v == "1");
+        let root = repo_root();
+        for port in crate::ports::select("all").unwrap() {
+            let launch = match port.availability(&root) {
+                Availability::Driver(launch) => launch,
+                Availability::Missing { reason } => {
+                    assert!(!required, "{}: {reason}", port.name());
+                    eprintln!("skipped {}: {reason}", port.name());
+                    continue;
+                }
+                Availability::InProcess => continue,
+            };
+            let options = MatrixOptions {
+                root: root.clone(),
+                ports: vec![port],
+                reference: driver_factory(port, launch.clone(), Duration::from_secs(60)),
+                require_ports: required,
+                filtered: false,
+                command_timeout: Duration::from_secs(60),
+            };
+            let factory = driver_factory(port, launch, Duration::from_secs(60));
+            let hello = preflight(&options, port, &factory)
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e}", port.name()));
+            assert_eq!(hello.library, port.library(), "{}", port.name());
+        }
+    }
+}
