@@ -419,6 +419,16 @@ mod legs {
         serde_json::from_slice(&bytes).expect("JSON claims")
     }
 
+    /// Whether the port finds its own app tokens in its cache against the
+    /// mock. msal4j 1.26.0 does not when the authority has a port: its
+    /// lookup uses `Authority.host` (`URL.getAuthority()`, `localhost:PORT`)
+    /// but it stores `environment` from `URL.getHost()` (`localhost`), so
+    /// every client_credentials call goes to the network. Pinned here so a
+    /// fixed msal4j fails this test and gets noticed.
+    fn app_cache_hits(port: Port) -> bool {
+        port != Port::Java
+    }
+
     async fn three_legs(port: Port, launch: Launch, mock: &MockEntra) {
         let name = port.name();
         let ca = mock.ca_cert_path().display().to_string();
@@ -441,7 +451,12 @@ mod legs {
         let t1_claims = claims(t1["token"]["access_token"].as_str().unwrap());
         assert_eq!(t1_claims["xms_fmi_path"], AGENT, "{name}: {t1_claims}");
         let again = ok(&mut d, leg1).await;
-        assert_eq!(again["token"]["source"], "cache", "{name}: {again}");
+        let expected = if app_cache_hits(port) {
+            "cache"
+        } else {
+            "identity_provider"
+        };
+        assert_eq!(again["token"]["source"], expected, "{name}: {again}");
 
         // Leg 2: the agent, whose callback gets T1 for its own id.
         ok(
@@ -522,10 +537,13 @@ mod legs {
             .await
             .expect("mock starts");
         three_legs(port, launch, &mock).await;
-        // Leg 1 once (its repeat and Leg 2's callback are cache hits), T2 and
-        // user_fic; silent is answered from the port's cache.
+        // Leg 1 once (its repeat and the agent callback's T1, fetched again
+        // for T2 and for user_fic, are cache hits), T2 and user_fic; silent
+        // is answered from the port's cache. Without app-token cache hits the
+        // repeat and both callback T1s go out too.
+        let expected = if app_cache_hits(port) { 3 } else { 6 };
         let entries = mock.journal().entries();
-        assert_eq!(entries.len(), 3, "{}: {entries:#?}", port.name());
+        assert_eq!(entries.len(), expected, "{}: {entries:#?}", port.name());
         mock.shutdown().await;
     }
 
