@@ -8,5 +8,9 @@ pub mod divergences;
 pub mod matrix;
 pub mod ports;
 pub mod report;
+pub mod reference_driver;
+pub mod steps;
+pub mod suite;
+pub mod world;
 
 pub use client_under_test::{ClientFactory, ClientUnderTest, DriverFailure};

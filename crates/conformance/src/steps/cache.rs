@@ -1,0 +1,151 @@
+//! `Then` steps about the client's own token cache, read through the
+//! `cache` command: the keys exactly as the port stored them.
+
+use cucumber::then;
+use serde_json::{Value, json};
+
+use super::{directory, snapshot};
+use crate::driver_protocol::{AppRef, CacheReply, CallbackContextsReply, Command};
+use crate::world::{FicWorld, StepError, StepResult, check};
+
+pub async fn cache(w: &mut FicWorld, app: &str) -> Result<CacheReply, StepError> {
+    let app = directory::app_name(app)?.to_owned();
+    let body = w.expect_ok(Command::Cache(AppRef { app })).await?;
+    serde_json::from_value(Value::Object(body))
+        .map_err(|e| StepError::Check(format!("cache reply: {e}")))
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+#[then(regex = r"^(the blueprint|agent A|agent B|the daemon)'s cache holds (\d+) access tokens?$")]
+async fn holds(w: &mut FicWorld, app: String, n: usize) -> StepResult {
+    let keys = cache(w, &app).await?.access_token_keys;
+    check(keys.len() == n, || {
+        format!(
+            "{app}'s cache holds {} access tokens: {keys:#?}",
+            keys.len()
+        )
+    })
+}
+
+/// The full keys, byte for byte: "contains -atext-" let real bugs through.
+#[then(regex = r"^(the blueprint|agent A|agent B|the daemon)'s cache keys match the snapshot$")]
+async fn keys_snapshot(w: &mut FicWorld, app: String) -> StepResult {
+    let c = cache(w, &app).await?;
+    let value = json!({
+        "access_token_keys": sorted(c.access_token_keys),
+        "account_keys": sorted(c.account_keys),
+        "id_token_keys": sorted(c.id_token_keys),
+        "refresh_token_keys": sorted(c.refresh_token_keys),
+    });
+    let kind = format!("{}_cache_keys", snapshot::slug(directory::app_name(&app)?));
+    snapshot::assert_json(w, &kind, &value)
+}
+
+#[then(
+    regex = r#"^(every|no) access-token key of (the blueprint|agent A|agent B) contains "([^"]*)"$"#
+)]
+async fn keys_contain(
+    w: &mut FicWorld,
+    quantifier: String,
+    app: String,
+    text: String,
+) -> StepResult {
+    let keys = cache(w, &app).await?.access_token_keys;
+    let text = directory::resolve(&text).to_lowercase();
+    let matching = keys.iter().filter(|k| k.contains(&text)).count();
+    let ok = match quantifier.as_str() {
+        "every" => !keys.is_empty() && matching == keys.len(),
+        _ => matching == 0,
+    };
+    check(ok, || {
+        format!("{quantifier} key should contain {text:?}: {keys:#?}")
+    })
+}
+
+/// The legacy concat hash collides; netstring does not (SPEC §4). The
+/// hash of the colliding components is computed with the spec's function
+/// and compared with the key the client stored.
+#[then(
+    regex = r#"^the key of (the blueprint)'s only access token (ends|does not end) with the (netstring|concat) hash of ([a-z_]+)="([^"]*)"$"#
+)]
+async fn key_hash(
+    w: &mut FicWorld,
+    app: String,
+    ends: String,
+    algorithm: String,
+    field: String,
+    value: String,
+) -> StepResult {
+    let keys = cache(w, &app).await?.access_token_keys;
+    let [key] = keys.as_slice() else {
+        return Err(StepError::Check(format!(
+            "expected one access token: {keys:#?}"
+        )));
+    };
+    let algorithm: msal_ref::HashAlgorithm = algorithm.parse().map_err(StepError::Check)?;
+    let components = msal_ref::ext_components([(field.as_str(), value.as_str())]);
+    let hash = msal_ref::cache_key::stored_ext_cache_key(&components, algorithm)
+        .ok_or_else(|| StepError::Check(format!("{field} is not a cache key component")))?;
+    let want_end = ends == "ends";
+    check(key.ends_with(&format!("-{hash}")) == want_end, || {
+        format!(
+            "the key {key:?} {} with {hash:?}",
+            if want_end { "does not end" } else { "ends" }
+        )
+    })
+}
+
+#[then(regex = r#"^(agent A|agent B) lists the account "([^"]+)"$"#)]
+async fn lists_account(w: &mut FicWorld, app: String, upn: String) -> StepResult {
+    let app = directory::app_name(&app)?;
+    let accounts = super::acquire::accounts(w, app).await?;
+    let oid = directory::user_oid(&upn)?;
+    check(
+        accounts
+            .iter()
+            .any(|a| a.username.eq_ignore_ascii_case(&upn) && a.home_account_id.starts_with(oid)),
+        || format!("{app} lists {accounts:?}"),
+    )
+}
+
+/// SPEC §3: the callback learns who it signs for.
+#[then(
+    regex = r#"^(agent A|agent B)'s assertion callback was last called with its client id, the token endpoint and (no fmi path|fmi path "[^"]*")$"#
+)]
+async fn callback_context(w: &mut FicWorld, app: String, fmi: String) -> StepResult {
+    let name = directory::app_name(&app)?.to_owned();
+    let body = w
+        .expect_ok(Command::CallbackContexts(AppRef { app: name.clone() }))
+        .await?;
+    let contexts: CallbackContextsReply = serde_json::from_value(Value::Object(body))
+        .map_err(|e| StepError::Check(format!("callback_contexts reply: {e}")))?;
+    let last = contexts
+        .contexts
+        .last()
+        .ok_or_else(|| StepError::Check(format!("{name}'s callback was never called")))?
+        .clone();
+    let endpoint = w.mock().await?.token_endpoint();
+    check(
+        last["client_id"] == json!(directory::client_id(&name)?),
+        || format!("the callback got client_id {}", last["client_id"]),
+    )?;
+    check(last["token_endpoint"] == json!(endpoint), || {
+        format!(
+            "the callback got token_endpoint {}, the mock's is {endpoint}",
+            last["token_endpoint"]
+        )
+    })?;
+    let want = fmi
+        .strip_prefix("fmi path \"")
+        .map(|p| json!(directory::resolve(p.trim_end_matches('"'))));
+    check(last.get("fmi_path") == want.as_ref(), || {
+        format!(
+            "the callback got fmi_path {:?}, expected {want:?}",
+            last.get("fmi_path")
+        )
+    })
+}

@@ -1,0 +1,506 @@
+//! Hostile raw token requests for `idp_validation.feature`. Refusing bad
+//! requests is the IdP's behaviour, not a client's, so these bypass the
+//! client under test and post straight to the mock over TLS (trusting only
+//! its CA), with assertions signed here by the blueprint's fixture key.
+
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use cucumber::{then, when};
+use jsonwebtoken::{Algorithm, EncodingKey};
+use mock_entra::MockEntra;
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
+use serde_json::{Value, json};
+
+use super::directory::{
+    AGENT_A, AGENT_B, BLUEPRINT, BLUEPRINT_SECRET, DAEMON, EXCHANGE_SCOPE, USER_SCOPE,
+};
+use super::{jwt_claims, snapshot};
+use crate::world::{FicWorld, RawReply, StepError, StepResult, check};
+
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+const JWT_POP: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-pop";
+const USER_SCOPES: &str = "api://contoso-api/read openid profile offline_access";
+
+/// Posts to the mock's token endpoint (or `path` under its base URL).
+struct Poster<'a> {
+    mock: &'a MockEntra,
+    http: reqwest::Client,
+}
+
+fn failed(what: &str, e: impl std::fmt::Display) -> StepError {
+    StepError::Check(format!("{what}: {e}"))
+}
+
+impl Poster<'_> {
+    async fn form(&self, form: &[(&str, &str)]) -> Result<RawReply, StepError> {
+        let r = self
+            .http
+            .post(self.mock.token_endpoint())
+            .form(form)
+            .send()
+            .await;
+        reply(r.map_err(|e| failed("posting to the mock", e))?).await
+    }
+
+    async fn body(
+        &self,
+        url: String,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<RawReply, StepError> {
+        let r = self
+            .http
+            .post(url)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await;
+        reply(r.map_err(|e| failed("posting to the mock", e))?).await
+    }
+
+    /// Leg 1 with the blueprint's secret: T1 for `fmi_path`.
+    async fn t1(&self, fmi_path: &str) -> Result<String, StepError> {
+        let r = self
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", BLUEPRINT),
+                ("client_secret", BLUEPRINT_SECRET),
+                ("scope", EXCHANGE_SCOPE),
+                ("fmi_path", fmi_path),
+            ])
+            .await?;
+        access_token(r)
+    }
+
+    /// Leg 2: `agent` presents `t1`.
+    async fn t2_reply(&self, agent: &str, t1: &str) -> Result<RawReply, StepError> {
+        self.form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", agent),
+            ("client_assertion_type", JWT_BEARER),
+            ("client_assertion", t1),
+            ("scope", EXCHANGE_SCOPE),
+        ])
+        .await
+    }
+
+    /// Leg 3 for `agent` with `user` (field, value) and `scope`.
+    async fn user_fic(
+        &self,
+        agent: &str,
+        t1: &str,
+        t2: &str,
+        user: &[(&str, &str)],
+        scope: &str,
+    ) -> Result<RawReply, StepError> {
+        let mut form = vec![
+            ("grant_type", "user_fic"),
+            ("client_id", agent),
+            ("client_assertion_type", JWT_BEARER),
+            ("client_assertion", t1),
+            ("scope", scope),
+            ("client_info", "1"),
+        ];
+        if !t2.is_empty() {
+            form.push(("user_federated_identity_credential", t2));
+        }
+        form.extend_from_slice(user);
+        self.form(&form).await
+    }
+
+    /// client_credentials as the blueprint with a certificate assertion
+    /// whose claims/header are changed by `overrides`.
+    async fn with_assertion(&self, overrides: Value) -> Result<RawReply, StepError> {
+        let a = blueprint_assertion(&self.mock.token_endpoint(), overrides)?;
+        self.form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", BLUEPRINT),
+            ("client_assertion_type", JWT_BEARER),
+            ("client_assertion", &a),
+            ("scope", EXCHANGE_SCOPE),
+        ])
+        .await
+    }
+
+    /// The blueprint with its secret and these extra fields.
+    async fn secret(&self, extra: &[(&str, &str)]) -> Result<RawReply, StepError> {
+        let mut form = vec![
+            ("client_id", BLUEPRINT),
+            ("client_secret", BLUEPRINT_SECRET),
+        ];
+        form.extend_from_slice(extra);
+        self.form(&form).await
+    }
+}
+
+async fn reply(r: reqwest::Response) -> Result<RawReply, StepError> {
+    let status = r.status().as_u16();
+    let text = r.text().await.map_err(|e| failed("reading the reply", e))?;
+    let body = serde_json::from_str(&text).map_err(|_| {
+        StepError::Check(format!(
+            "the mock answered {status} with non-JSON: {text:.200}"
+        ))
+    })?;
+    Ok(RawReply { status, body })
+}
+
+fn access_token(r: RawReply) -> Result<String, StepError> {
+    r.body["access_token"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| StepError::Check(format!("expected a token, got {} {}", r.status, r.body)))
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+const BLUEPRINT_CERT: &str = include_str!("../../../../fixtures/certs/blueprint.crt");
+const BLUEPRINT_KEY: &str = include_str!("../../../../fixtures/certs/blueprint.key");
+
+/// A blueprint certificate assertion as MSAL ports make them (PS256,
+/// `x5t#S256`, `x5c`); `overrides` replaces claims (null removes) and may
+/// carry `"_header"` fields.
+fn blueprint_assertion(aud: &str, overrides: Value) -> Result<String, StepError> {
+    let der = CertificateDer::from_pem_slice(BLUEPRINT_CERT.as_bytes())
+        .map_err(|e| failed("blueprint certificate", e))?;
+    let mut header = json!({
+        "alg": "PS256", "typ": "JWT",
+        "x5t#S256": fic_protocol::thumbprint::x5t_s256(&der),
+        "x5c": [STANDARD.encode(&der)],
+    });
+    let t = now();
+    let mut claims = json!({
+        "aud": aud, "iss": BLUEPRINT, "sub": BLUEPRINT,
+        "exp": t + 600, "nbf": t, "iat": t, "jti": uuid::Uuid::new_v4().to_string(),
+    });
+    for (k, v) in overrides.as_object().into_iter().flatten() {
+        let target = if k == "_header" {
+            &mut header
+        } else {
+            &mut claims
+        };
+        let fields: Vec<(String, Value)> = if k == "_header" {
+            v.as_object()
+                .into_iter()
+                .flatten()
+                .map(|(a, b)| (a.clone(), b.clone()))
+                .collect()
+        } else {
+            vec![(k.clone(), v.clone())]
+        };
+        for (field, value) in fields {
+            match value {
+                Value::Null => {
+                    target.as_object_mut().map(|m| m.remove(&field));
+                }
+                v => target[field] = v,
+            }
+        }
+    }
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    let key = EncodingKey::from_rsa_pem(BLUEPRINT_KEY.as_bytes())
+        .map_err(|e| failed("blueprint key", e))?;
+    let sig = jsonwebtoken::crypto::sign(input.as_bytes(), &key, Algorithm::PS256)
+        .map_err(|e| failed("signing", e))?;
+    Ok(format!("{input}.{sig}"))
+}
+
+/// Builds and posts the named hostile request; returns the mock's answer
+/// to the last request it took.
+async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
+    let cc = ("grant_type", "client_credentials");
+    let scope = ("scope", EXCHANGE_SCOPE);
+    let form_ct = "application/x-www-form-urlencoded";
+    Ok(match case {
+        "an unsupported grant type" => p.secret(&[("grant_type", "password"), scope]).await?,
+        "no grant type" => p.secret(&[scope]).await?,
+        "no scope" => p.secret(&[cc]).await?,
+        "a resource scope without /.default" => p.secret(&[cc, ("scope", USER_SCOPE)]).await?,
+        "two resources in the scope" => {
+            p.secret(&[
+                cc,
+                (
+                    "scope",
+                    "api://contoso-api/.default api://AzureADTokenExchange/.default",
+                ),
+            ])
+            .await?
+        }
+        "an unknown resource" => p.secret(&[cc, ("scope", "api://nobody/.default")]).await?,
+        "an fmi path with a dot-dot segment" => {
+            p.secret(&[cc, scope, ("fmi_path", "../x")]).await?
+        }
+        "mtls_pop without a client certificate" => {
+            p.secret(&[cc, scope, ("token_type", "mtls_pop")]).await?
+        }
+        "no client credential" => p.form(&[cc, scope, ("client_id", BLUEPRINT)]).await?,
+        "no client id" => {
+            p.form(&[cc, scope, ("client_secret", BLUEPRINT_SECRET)])
+                .await?
+        }
+        "a wrong client secret" => {
+            p.form(&[
+                cc,
+                scope,
+                ("client_id", BLUEPRINT),
+                ("client_secret", "nope"),
+            ])
+            .await?
+        }
+        "an unknown client id" => {
+            p.form(&[
+                cc,
+                scope,
+                ("client_id", "00000000-0000-0000-0000-00000000dead"),
+                ("client_secret", "x"),
+            ])
+            .await?
+        }
+        "a duplicated parameter" => {
+            let body = b"grant_type=client_credentials&grant_type=client_credentials".to_vec();
+            p.body(p.mock.token_endpoint(), form_ct, body).await?
+        }
+        "a JSON body" => {
+            let body = br#"{"grant_type":"client_credentials"}"#.to_vec();
+            p.body(p.mock.token_endpoint(), "application/json", body)
+                .await?
+        }
+        "an undecodable body" => {
+            p.body(p.mock.token_endpoint(), form_ct, b"grant_type=%FF".to_vec())
+                .await?
+        }
+        "a body over 64 KiB" => {
+            p.body(p.mock.token_endpoint(), form_ct, vec![b'a'; 70 * 1024])
+                .await?
+        }
+        "an unknown tenant" => {
+            let url = format!("{}/nope.example/oauth2/v2.0/token", p.mock.base_url());
+            let body = format!(
+                "grant_type=client_credentials&client_id={BLUEPRINT}&client_secret={BLUEPRINT_SECRET}"
+            );
+            p.body(url, form_ct, body.into_bytes()).await?
+        }
+        "an unknown endpoint" => {
+            let url = format!(
+                "{}/{}/oauth2/v2.0/nothing-here",
+                p.mock.base_url(),
+                p.mock.tenant_id()
+            );
+            p.body(url, form_ct, b"grant_type=client_credentials".to_vec())
+                .await?
+        }
+        "an unknown assertion type" => {
+            p.form(&[
+                cc,
+                scope,
+                ("client_id", BLUEPRINT),
+                ("client_assertion_type", "urn:other"),
+                ("client_assertion", "x.y.z"),
+            ])
+            .await?
+        }
+        "a garbage assertion" => {
+            p.form(&[
+                cc,
+                scope,
+                ("client_id", BLUEPRINT),
+                ("client_assertion_type", JWT_BEARER),
+                ("client_assertion", "garbage"),
+            ])
+            .await?
+        }
+        "an unsigned assertion" => {
+            let none = format!(
+                "{}.{}.",
+                URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#),
+                URL_SAFE_NO_PAD.encode(json!({"iss": BLUEPRINT, "sub": BLUEPRINT}).to_string())
+            );
+            p.form(&[
+                cc,
+                scope,
+                ("client_id", BLUEPRINT),
+                ("client_assertion_type", JWT_BEARER),
+                ("client_assertion", &none),
+            ])
+            .await?
+        }
+        "an assertion for another audience" => {
+            p.with_assertion(
+                json!({"aud": "https://login.microsoftonline.com/x/oauth2/v2.0/token"}),
+            )
+            .await?
+        }
+        "an assertion issued by another app" => p.with_assertion(json!({"iss": AGENT_A})).await?,
+        "an expired assertion" => p.with_assertion(json!({"exp": now() - 3600})).await?,
+        "an assertion not valid yet" => p.with_assertion(json!({"nbf": now() + 3600})).await?,
+        "an assertion valid for three days" => {
+            p.with_assertion(json!({"exp": now() + 3 * 86400})).await?
+        }
+        "an assertion without jti" => p.with_assertion(json!({"jti": null})).await?,
+        "an assertion with an unknown thumbprint" => {
+            p.with_assertion(json!({"_header": {"x5t#S256": "AAAA"}}))
+                .await?
+        }
+        "a reused jti in a different assertion" => {
+            let jti = uuid::Uuid::new_v4().to_string();
+            access_token(p.with_assertion(json!({"jti": jti})).await?)?;
+            p.with_assertion(json!({"jti": jti, "exp": now() + 500}))
+                .await?
+        }
+        "a jwt-pop assertion without a client certificate" => {
+            let a = blueprint_assertion(&p.mock.token_endpoint(), json!({}))?;
+            p.form(&[
+                cc,
+                scope,
+                ("client_id", BLUEPRINT),
+                ("client_assertion_type", JWT_POP),
+                ("client_assertion", &a),
+            ])
+            .await?
+        }
+        "T1 for agent A presented by agent B" => {
+            let t1 = p.t1(AGENT_A).await?;
+            p.t2_reply(AGENT_B, &t1).await?
+        }
+        "T1 presented by an app without federated credentials" => {
+            let t1 = p.t1(AGENT_A).await?;
+            p.t2_reply(DAEMON, &t1).await?
+        }
+        "T1 re-signed for another audience" => {
+            let mut claims = jwt_claims(&p.t1(AGENT_A).await?)?;
+            claims["aud"] = json!("api://something-else");
+            p.t2_reply(AGENT_A, &p.mock.sign_token(&claims)).await?
+        }
+        "a user token presented as T1" => {
+            let mut claims = jwt_claims(&p.t1(AGENT_A).await?)?;
+            claims["idtyp"] = json!("user");
+            p.t2_reply(AGENT_A, &p.mock.sign_token(&claims)).await?
+        }
+        "T1 with a forged signature" => {
+            let t1 = p.t1(AGENT_A).await?;
+            let forged = format!(
+                "{}.c2lnbmF0dXJl",
+                t1.rsplit_once('.').map_or("", |(h, _)| h)
+            );
+            p.t2_reply(AGENT_A, &forged).await?
+        }
+        "an expired T1" => {
+            let t1 = p.t1(AGENT_A).await?;
+            p.mock.clock().advance(Duration::from_secs(2 * 3600));
+            p.t2_reply(AGENT_A, &t1).await?
+        }
+        user_case => {
+            let t1 = p.t1(AGENT_A).await?;
+            let t2 = access_token(p.t2_reply(AGENT_A, &t1).await?)?;
+            let bob = [("username", "bob@contoso.com")];
+            match user_case {
+                "a user_fic for an unknown user" => {
+                    p.user_fic(
+                        AGENT_A,
+                        &t1,
+                        &t2,
+                        &[("username", "mallory@contoso.com")],
+                        USER_SCOPES,
+                    )
+                    .await?
+                }
+                "a user_fic without openid" => {
+                    p.user_fic(AGENT_A, &t1, &t2, &bob, USER_SCOPE).await?
+                }
+                "a user_fic for an undefined scope" => {
+                    p.user_fic(AGENT_A, &t1, &t2, &bob, "api://contoso-api/admin openid")
+                        .await?
+                }
+                "a user_fic with both username and user_id" => {
+                    let both = [
+                        ("username", "bob@contoso.com"),
+                        ("user_id", "22222222-aaaa-4bbb-8ccc-000000000002"),
+                    ];
+                    p.user_fic(AGENT_A, &t1, &t2, &both, USER_SCOPES).await?
+                }
+                "a user_fic without a user credential" => {
+                    p.user_fic(AGENT_A, &t1, "", &bob, USER_SCOPES).await?
+                }
+                "a user_fic with T2 of another agent" => {
+                    let t1_b = p.t1(AGENT_B).await?;
+                    p.user_fic(AGENT_B, &t1_b, &t2, &bob, USER_SCOPES).await?
+                }
+                "a user_fic with T1 as the user credential" => {
+                    p.user_fic(AGENT_A, &t1, &t1, &bob, USER_SCOPES).await?
+                }
+                "a user_fic with an expired T2" => {
+                    p.mock.clock().advance(Duration::from_secs(3 * 3600));
+                    let fresh_t1 = p.t1(AGENT_A).await?;
+                    p.user_fic(AGENT_A, &fresh_t1, &t2, &bob, USER_SCOPES)
+                        .await?
+                }
+                "a user_fic with a forged T2" => {
+                    let forged = format!(
+                        "{}.c2lnbmF0dXJl",
+                        t2.rsplit_once('.').map_or("", |(h, _)| h)
+                    );
+                    p.user_fic(AGENT_A, &t1, &forged, &bob, USER_SCOPES).await?
+                }
+                other => {
+                    return Err(StepError::Check(format!(
+                        "no hostile request is called {other:?}"
+                    )));
+                }
+            }
+        }
+    })
+}
+
+#[when(regex = r"^a raw token request is posted with (.+)$")]
+async fn post_raw(w: &mut FicWorld, case: String) -> StepResult {
+    let mock = w.mock().await?;
+    let ca = reqwest::Certificate::from_pem(mock.ca_cert_pem().as_bytes())
+        .map_err(|e| failed("the mock's CA", e))?;
+    let http = reqwest::Client::builder()
+        .tls_certs_only([ca])
+        .build()
+        .map_err(|e| failed("HTTP client", e))?;
+    let reply = post_case(&Poster { mock, http }, &case).await?;
+    w.last_raw = Some(reply);
+    Ok(())
+}
+
+#[then(regex = r"^the mock refuses it with AADSTS(\d+) and status (\d+)$")]
+async fn raw_refused(w: &mut FicWorld, code: u32, status: u16) -> StepResult {
+    let r = w
+        .last_raw
+        .as_ref()
+        .ok_or_else(|| StepError::Check("no raw request was posted".into()))?;
+    let codes = &r.body["error_codes"];
+    let description = r.body["error_description"].as_str().unwrap_or_default();
+    check(
+        r.status == status && codes.get(0).and_then(Value::as_u64) == Some(code.into()),
+        || format!("the mock answered {} {}", r.status, r.body),
+    )?;
+    check(description.starts_with(&format!("AADSTS{code}: ")), || {
+        format!("the description does not start with AADSTS{code}: {description:?}")
+    })
+}
+
+#[then("the refusal body matches the snapshot")]
+async fn raw_snapshot(w: &mut FicWorld) -> StepResult {
+    let body = w
+        .last_raw
+        .as_ref()
+        .ok_or_else(|| StepError::Check("no raw request was posted".into()))?
+        .body
+        .clone();
+    let base = w.mock().await?.base_url();
+    let value = snapshot::redact_error_body(&body, &base);
+    snapshot::assert_json(w, "error_body", &value)
+}

@@ -1,0 +1,161 @@
+//! insta snapshots under `snapshots/<port>/`, named after the feature and
+//! the scenario so a reviewer finds them (`<feature>__<scenario>__<kind>`).
+//! Volatile values (signed assertions, trace ids, timestamps, the mock's
+//! random port) are redacted before snapshotting, so what remains is the
+//! spec: stable from run to run, and any change is a real change.
+//!
+//! A missing snapshot fails the step (the runner defaults `INSTA_UPDATE` to
+//! `no`); create or update them with `INSTA_UPDATE=always` or `cargo insta
+//! review`, then read every one.
+
+use serde_json::{Map, Value, json};
+
+use crate::world::{FicWorld, StepError, StepResult};
+
+/// `Agent identity: Legs 1→2→3` → `agent_identity_legs_1_2_3`.
+pub fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    out.trim_matches('_').to_owned()
+}
+
+/// Asserts `value` against `snapshots/<port>/<feature>__<scenario>__<kind>.snap`;
+/// a second snapshot of the same kind in a scenario gets `_2`, and so on.
+pub fn assert_json(w: &mut FicWorld, kind: &str, value: &Value) -> StepResult {
+    let dir = w.suite()?.snapshot_dir.clone();
+    let n = w.snapshot_counts.entry(kind.to_owned()).or_insert(0);
+    *n += 1;
+    let suffix = if *n == 1 {
+        String::new()
+    } else {
+        format!("_{n}")
+    };
+    let name = format!(
+        "{}__{}__{kind}{suffix}",
+        slug(&w.feature),
+        slug(&w.scenario)
+    );
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| StepError::Check(format!("snapshot value: {e}")))?;
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(dir);
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.set_description(format!("{} / {}", w.feature, w.scenario));
+    // insta panics on a mismatch or a missing snapshot; cucumber turns the
+    // panic into this step's failure, with insta's diff in the output.
+    settings.bind(|| insta::assert_snapshot!(name, text));
+    Ok(())
+}
+
+/// Replaces the mock's `https://localhost:PORT` in every string.
+pub fn without_port(value: &Value, base_url: &str) -> Value {
+    match value {
+        Value::String(s) => Value::String(s.replace(base_url, "https://localhost:[port]")),
+        Value::Array(a) => Value::Array(a.iter().map(|v| without_port(v, base_url)).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), without_port(v, base_url)))
+                .collect(),
+        ),
+        v => v.clone(),
+    }
+}
+
+/// Entra's description ends in `Trace ID: …\r\nCorrelation ID: …\r\nTimestamp: …`:
+/// keep the words, redact the values.
+pub fn redact_description(text: &str) -> String {
+    const VOLATILE: [&str; 3] = ["Trace ID: ", "Correlation ID: ", "Timestamp: "];
+    text.split("\r\n")
+        .map(|line| {
+            VOLATILE
+                .iter()
+                .find_map(|p| line.starts_with(p).then(|| format!("{p}[redacted]")))
+                .unwrap_or_else(|| line.to_owned())
+        })
+        .collect::<Vec<_>>()
+        .join("\r\n")
+}
+
+/// An Entra error body as the mock sent it, volatile fields redacted.
+pub fn redact_error_body(body: &Value, base_url: &str) -> Value {
+    let mut body = without_port(body, base_url);
+    if let Some(m) = body.as_object_mut() {
+        for field in ["timestamp", "trace_id", "correlation_id"] {
+            if m.contains_key(field) {
+                m.insert(field.into(), json!("[redacted]"));
+            }
+        }
+        if let Some(Value::String(d)) = m.get("error_description") {
+            let d = redact_description(d);
+            m.insert("error_description".into(), Value::String(d));
+        }
+    }
+    body
+}
+
+/// Form fields whose redacted fingerprint changes per run (signed
+/// assertions with fresh `jti`/`exp`, tokens); the secret's fingerprint is
+/// stable and kept, which also shows the secret itself never reached the
+/// journal.
+const VOLATILE_FIELDS: [&str; 4] = [
+    "client_assertion",
+    "user_federated_identity_credential",
+    "refresh_token",
+    "assertion",
+];
+
+/// One journal entry as the snapshot shows it: what the IdP saw.
+pub fn request_view(e: &mock_entra::JournalEntry, base_url: &str) -> Value {
+    let form: Map<String, Value> = e
+        .form
+        .iter()
+        .map(|(k, v)| {
+            let v = if VOLATILE_FIELDS.contains(&k.as_str()) {
+                "[redacted: differs per run]".to_owned()
+            } else {
+                v.clone()
+            };
+            (k.clone(), Value::String(v))
+        })
+        .collect();
+    let query: Map<String, Value> = e
+        .query
+        .keys()
+        .map(|k| (k.clone(), json!("[redacted]")))
+        .collect();
+    let mut view = json!({
+        "path": e.path,
+        "grant_type": e.grant_type,
+        "client_id": e.client_id,
+        "client_auth": e.client_auth,
+        "form": form,
+        "outcome": { "status": e.outcome.status, "error": e.outcome.error, "aadsts": e.outcome.aadsts },
+    });
+    if !query.is_empty() {
+        view["query"] = Value::Object(query);
+    }
+    if let Some(anchor) = e.headers.get("x-anchormailbox") {
+        view["x-anchormailbox"] = json!(anchor);
+    }
+    if e.tls_client_cert_x5t_s256.is_some() {
+        view["tls_client_certificate"] = json!("presented");
+    }
+    if let Some(a) = &e.assertion {
+        // Which header fields and claims the assertion carried, not their
+        // (time- and run-dependent) values.
+        let names = |v: &Value| v.as_object().map(|m| m.keys().cloned().collect::<Vec<_>>());
+        view["assertion"] = json!({
+            "alg": a.header.get("alg"),
+            "header_fields": names(&a.header),
+            "claims": names(&a.claims),
+        });
+    }
+    without_port(&view, base_url)
+}

@@ -1,0 +1,216 @@
+//! The cucumber `World` of the conformance suite: per scenario, a running
+//! mock IdP, one client under test (from the port's factory), the tokens the
+//! scenario remembered and the last reply.
+//!
+//! The mock and the client are started lazily by the first step that needs
+//! them, so a start-up failure is reported as that step's failure with its
+//! reason. Starting per scenario isolates the journal and the caches.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use mock_entra::{Directory, JournalEntry, MockEntra};
+use serde_json::Value;
+
+use crate::client_under_test::{ClientFactory, ClientUnderTest};
+use crate::driver_protocol::{Command, DriverError, Reply};
+
+/// What one `run_suite` call shares with every scenario's world.
+pub struct SuiteContext {
+    pub port: String,
+    pub factory: ClientFactory,
+    /// `<repo>/snapshots/<port>/`.
+    pub snapshot_dir: PathBuf,
+}
+
+/// The context of the suite run in progress. cucumber builds worlds with a
+/// plain constructor, so the runner hands the factory over here;
+/// `run_suite` holds a lock so only one run uses it at a time.
+pub(crate) static ACTIVE: Mutex<Option<Arc<SuiteContext>>> = Mutex::new(None);
+
+/// A step's failure, shown under the step in the report.
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    #[error("{0}")]
+    Check(String),
+    #[error("cannot start the mock IdP: {0}")]
+    Mock(#[from] mock_entra::MockError),
+    #[error(transparent)]
+    Driver(#[from] crate::client_under_test::DriverFailure),
+    #[error("the {port} client answered `{command}` with an error: {error}")]
+    Refused {
+        port: String,
+        command: String,
+        error: String,
+    },
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub type StepResult = Result<(), StepError>;
+
+/// Fails the step with a message unless `cond` holds.
+pub fn check(cond: bool, message: impl FnOnce() -> String) -> StepResult {
+    if cond {
+        Ok(())
+    } else {
+        Err(StepError::Check(message()))
+    }
+}
+
+/// The running mock and the client under test for one scenario.
+pub struct Env {
+    pub mock: MockEntra,
+    pub client: Box<dyn ClientUnderTest>,
+    /// Files the scenario writes (token-binding certificates).
+    pub files: tempfile::TempDir,
+}
+
+/// A token request the scenario posted itself (hostile requests are not a
+/// client behaviour, so `idp_validation.feature` bypasses the client).
+#[derive(Debug, Clone)]
+pub struct RawReply {
+    pub status: u16,
+    pub body: Value,
+}
+
+#[derive(cucumber::World)]
+#[world(init = Self::new)]
+pub struct FicWorld {
+    pub suite: Option<Arc<SuiteContext>>,
+    pub env: Option<Env>,
+    /// Feature and scenario names, for snapshot names.
+    pub feature: String,
+    pub scenario: String,
+    /// Tokens the scenario named ("T1", "T2", ...).
+    pub tokens: HashMap<String, String>,
+    /// The reply to the last acquire command.
+    pub last: Option<Reply>,
+    /// Journal length before the last command, to tell whether it sent anything.
+    pub journal_before_last: usize,
+    pub last_raw: Option<RawReply>,
+    /// Per scenario, how often each snapshot kind was taken (name suffix).
+    pub snapshot_counts: HashMap<String, usize>,
+}
+
+impl fmt::Debug for FicWorld {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FicWorld")
+            .field("feature", &self.feature)
+            .field("scenario", &self.scenario)
+            .field("mock", &self.env.as_ref().map(|e| e.mock.base_url()))
+            .field("tokens", &self.tokens.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl FicWorld {
+    fn new() -> FicWorld {
+        FicWorld {
+            suite: ACTIVE.lock().expect("suite context lock").clone(),
+            env: None,
+            feature: String::new(),
+            scenario: String::new(),
+            tokens: HashMap::new(),
+            last: None,
+            journal_before_last: 0,
+            last_raw: None,
+            snapshot_counts: HashMap::new(),
+        }
+    }
+
+    pub fn suite(&self) -> Result<&Arc<SuiteContext>, StepError> {
+        self.suite
+            .as_ref()
+            .ok_or_else(|| StepError::Check("no suite run is active (use run_suite)".into()))
+    }
+
+    /// The scenario's mock and client, started on first use.
+    pub async fn env(&mut self) -> Result<&mut Env, StepError> {
+        if self.env.is_none() {
+            let factory = self.suite()?.factory.clone();
+            let mock = MockEntra::start(Directory::default_directory()).await?;
+            let client = factory().await?;
+            self.env = Some(Env {
+                mock,
+                client,
+                files: tempfile::tempdir()?,
+            });
+        }
+        Ok(self.env.as_mut().expect("just started"))
+    }
+
+    pub async fn mock(&mut self) -> Result<&MockEntra, StepError> {
+        Ok(&self.env().await?.mock)
+    }
+
+    /// Sends a command and returns the reply as is (errors included).
+    pub async fn send(&mut self, command: Command) -> Result<Reply, StepError> {
+        let env = self.env().await?;
+        Ok(env.client.send(command).await?)
+    }
+
+    /// Sends an acquire command, remembering the reply and how many token
+    /// requests had reached the IdP before it.
+    pub async fn acquire(&mut self, command: Command) -> StepResult {
+        self.journal_before_last = self.mock().await?.journal().len();
+        let reply = self.send(command).await?;
+        self.last = Some(reply);
+        Ok(())
+    }
+
+    /// Sends a command that must succeed and returns its result fields.
+    pub async fn expect_ok(
+        &mut self,
+        command: Command,
+    ) -> Result<serde_json::Map<String, Value>, StepError> {
+        let name = command_name(&command);
+        let reply = self.send(command).await?;
+        match reply.error {
+            Some(e) if !reply.ok => Err(self.refused(&name, &e)),
+            _ => Ok(reply.body),
+        }
+    }
+
+    pub fn refused(&self, command: &str, e: &DriverError) -> StepError {
+        StepError::Refused {
+            port: self.port(),
+            command: command.to_owned(),
+            error: serde_json::to_string(e).unwrap_or_default(),
+        }
+    }
+
+    pub fn port(&self) -> String {
+        self.suite
+            .as_ref()
+            .map_or_else(|| "?".to_owned(), |s| s.port.clone())
+    }
+
+    pub fn journal(&self) -> Vec<JournalEntry> {
+        self.env
+            .as_ref()
+            .map(|e| e.mock.journal().entries())
+            .unwrap_or_default()
+    }
+
+    /// The journal as pretty JSON, printed under a failed scenario.
+    pub fn journal_json(&self) -> String {
+        serde_json::to_string_pretty(&self.journal()).unwrap_or_default()
+    }
+
+    pub fn token(&self, name: &str) -> Result<String, StepError> {
+        self.tokens
+            .get(name)
+            .cloned()
+            .ok_or_else(|| StepError::Check(format!("no token was remembered as {name:?}")))
+    }
+}
+
+fn command_name(c: &Command) -> String {
+    serde_json::to_value(c)
+        .ok()
+        .and_then(|v| v.get("cmd").and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_else(|| "?".into())
+}
