@@ -256,7 +256,10 @@ impl ReferenceDriver {
             builder = builder.key_profile(p.parse::<KeyProfile>().map_err(bad_option)?);
         }
         if let Some(l) = &c.options.account_lookup {
+            // The protocol spells it `single_account_fallback`; msal-ref
+            // parses `single-account-fallback`.
             let policy = l
+                .replace('_', "-")
                 .parse::<AccountLookupPolicy>()
                 .map_err(|e| bad_option(e.to_string()))?;
             builder = builder.account_lookup(policy);

@@ -115,8 +115,8 @@ pub async fn accounts(
         .map_err(|e| StepError::Check(format!("accounts reply: {e}")))
 }
 
-#[when(regex = r"^the token is remembered as (T\d+)$")]
-#[then(regex = r"^the token is remembered as (T\d+)$")]
+#[when(regex = r"^the token is remembered as ([A-Z][A-Z0-9]*)$")]
+#[then(regex = r"^the token is remembered as ([A-Z][A-Z0-9]*)$")]
 async fn remember(w: &mut FicWorld, name: String) -> StepResult {
     let token = last_token(w)?;
     w.tokens.insert(name, token.access_token);

@@ -40,9 +40,11 @@ async fn none_for_last(w: &mut FicWorld) -> StepResult {
 }
 
 #[then(
-    regex = r#"^request (\d+) came from (the blueprint|agent A|agent B|the daemon)(?: with fmi path "([^"]*)")?$"#
+    regex = r#"^(?:request (\d+)|the last request) came from (the blueprint|agent A|agent B|the daemon)(?: with fmi path "([^"]*)")?$"#
 )]
-async fn request_from(w: &mut FicWorld, n: usize, app: String, fmi_path: String) -> StepResult {
+async fn request_from(w: &mut FicWorld, n: String, app: String, fmi_path: String) -> StepResult {
+    // No number: the last request.
+    let n: usize = n.parse().unwrap_or_else(|_| w.journal().len());
     let e = entry(w, n)?;
     let id = directory::client_id(&app)?;
     check(e.client_id.as_deref() == Some(id), || {

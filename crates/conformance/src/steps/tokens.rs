@@ -38,7 +38,7 @@ async fn token_type(w: &mut FicWorld, want: String) -> StepResult {
     })
 }
 
-#[then(regex = r"^the token is (the one|not the one) remembered as (T\d+)$")]
+#[then(regex = r"^the token is (the one|not the one) remembered as ([A-Z][A-Z0-9]*)$")]
 async fn same_as(w: &mut FicWorld, same: String, name: String) -> StepResult {
     let (token, remembered) = (last_token(w)?.access_token, w.token(&name)?);
     let want_same = same == "the one";

@@ -1,0 +1,94 @@
+@fmi_path
+Feature: FMI cache isolation
+  A token acquired with an fmi path (Leg 1's T1) is cached apart from every
+  other fmi path and from plain app tokens, under a key that ends with the
+  hash of its extra body fields (SPEC §4). The full keys are pinned in
+  snapshots/<port>/, byte for byte.
+
+  Names: "agent A" / "agent B" stand for the agents' client ids
+  (fixtures/directory.toml). Every app token here is for
+  api://AzureADTokenExchange/.default.
+
+  @requires-fmi_path @requires-cache
+  Scenario: Two fmi paths get two cache entries and one request each
+    Given the blueprint app with a secret credential
+    When the blueprint acquires an app token for fmi path "agent A"
+    Then the token came from the identity provider
+    And the token's "sub" claim is "/eid1/c/pub/t/{tenant}/a/{blueprint}/{agent A}"
+    And the token is remembered as T1
+    When the blueprint acquires an app token for fmi path "agent B"
+    Then the token came from the identity provider
+    And the token is not the one remembered as T1
+    And exactly 2 requests reached the IdP
+    And request 1 came from the blueprint with fmi path "agent A"
+    And request 2 came from the blueprint with fmi path "agent B"
+    And the blueprint's cache holds 2 access tokens
+    And every access-token key of the blueprint contains "-atext-"
+    And the blueprint's cache keys match the snapshot
+    And the token request bodies match the snapshot
+
+  @requires-fmi_path
+  Scenario: Asking again for the same fmi path is a cache hit
+    Given the blueprint app with a secret credential
+    When the blueprint acquires an app token for fmi path "agent A"
+    And the token is remembered as T1
+    And the blueprint acquires an app token for fmi path "agent A"
+    Then the token came from the cache
+    And the token is the one remembered as T1
+    And no request reached the IdP for it
+    And exactly 1 request reached the IdP
+
+  @requires-fmi_path @requires-cache
+  Scenario: An app token without fmi path and one with it coexist
+    Given the blueprint app with a secret credential
+    When the blueprint acquires an app token
+    And the token is remembered as T0
+    And the blueprint acquires an app token for fmi path "agent A"
+    And the token is remembered as T1
+    Then exactly 2 requests reached the IdP
+    And request 1 came from the blueprint
+    And the blueprint's cache holds 2 access tokens
+    And the blueprint's cache keys match the snapshot
+    When the blueprint acquires an app token
+    Then the token came from the cache
+    And the token is the one remembered as T0
+    When the blueprint acquires an app token for fmi path "agent A"
+    Then the token came from the cache
+    And the token is the one remembered as T1
+    And exactly 2 requests reached the IdP
+
+  @requires-fmi_path
+  Scenario: A lookup without fmi path never returns the fmi path's entry
+    Given the blueprint app with a secret credential
+    When the blueprint acquires an app token for fmi path "agent A"
+    And the token is remembered as T1
+    And the blueprint acquires an app token
+    Then the token came from the identity provider
+    And the token is not the one remembered as T1
+    And the last request had no "fmi_path"
+    And exactly 2 requests reached the IdP
+
+  @requires-fmi_path @requires-cache
+  Scenario: A blank fmi path is refused before any request
+    Given the blueprint app with a secret credential
+    When the blueprint acquires an app token for a blank fmi path
+    Then the client refused before sending anything
+    And exactly 0 requests reached the IdP
+
+  # The legacy concat hash (MSAL .NET, older Java/Go/Python) joins key and
+  # value without separator, so {fmi_path: "value"} and {fmi_pat: "hvalue"}
+  # hash alike: a request carrying fmi_pat=hvalue would be served the token
+  # cached for fmi path "value". Netstring prefixes lengths and does not
+  # collide. Both keys are pinned side by side.
+  @requires-fmi_path @requires-hash_algorithm
+  Scenario Outline: The <algorithm> hash and the fmi_pat collision
+    Given the blueprint app with a secret credential and the "<algorithm>" hash algorithm
+    When the blueprint acquires an app token for fmi path "value"
+    Then the key of the blueprint's only access token ends with the <algorithm> hash of fmi_path="value"
+    And the key of the blueprint's only access token <collides> with the <algorithm> hash of fmi_pat="hvalue"
+    And the blueprint's cache keys match the snapshot
+
+    Examples:
+      | algorithm | collides         |
+      | concat    | ends             |
+      | netstring | does not end     |
