@@ -48,6 +48,16 @@ enum RunError {
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    // A run checks snapshots, it never writes them (`INSTA_UPDATE=always`
+    // does, deliberately), and insta's diffs would interleave with the
+    // matrix on stdout: the failing step is in the matrix; `INSTA_OUTPUT=diff`
+    // shows the diffs again.
+    for (name, default) in [("INSTA_UPDATE", "no"), ("INSTA_OUTPUT", "none")] {
+        if std::env::var_os(name).is_none() {
+            // SAFETY: set before any other thread (the runtime) exists.
+            unsafe { std::env::set_var(name, default) };
+        }
+    }
     let root = repo_root();
     let ports = ports::select(&args.port)?;
     let reports = args
