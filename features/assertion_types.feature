@@ -52,6 +52,7 @@ Feature: Client assertion types and the assertion callback
     And the last request's "token_type" was "mtls_pop"
     And the last request presented the token-binding certificate on TLS
     And the token is remembered as POP1
+    And agent A's cached mtls_pop token is bound to the token-binding certificate
     And agent A's cache keys match the snapshot
     When agent A acquires an mtls_pop app token
     Then the token came from the cache
@@ -61,6 +62,8 @@ Feature: Client assertion types and the assertion callback
     Then the token came from the identity provider
     And the token is not the one remembered as POP1
     And the last request presented the token-binding certificate on TLS
+    And agent A's cached mtls_pop token is bound to the token-binding certificate
+    And agent A's cache holds 1 access token
     And exactly 3 requests reached the IdP
 
   @requires-fmi_path @requires-context_callback

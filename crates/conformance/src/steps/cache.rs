@@ -149,3 +149,26 @@ async fn callback_context(w: &mut FicWorld, app: String, fmi: String) -> StepRes
         )
     })
 }
+
+/// An mtls_pop token is stored with the x5t#S256 of the certificate it is
+/// bound to (`key_id`, MSAL Python's field), read from the serialized cache.
+#[then(
+    regex = r"^(agent A|agent B)'s cached mtls_pop token is bound to the token-binding certificate$"
+)]
+async fn bound_to_certificate(w: &mut FicWorld, app: String) -> StepResult {
+    let raw = cache(w, &app).await?.raw;
+    let x5t = w.token("binding certificate")?;
+    let bound: Vec<&Value> = raw["AccessToken"]
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.values())
+        .filter(|e| {
+            e["token_type"]
+                .as_str()
+                .is_some_and(|t| t.eq_ignore_ascii_case("mtls_pop"))
+        })
+        .collect();
+    check(bound.len() == 1 && bound[0]["key_id"] == json!(x5t), || {
+        format!("expected one mtls_pop entry with key_id {x5t:?}: {bound:#?}")
+    })
+}

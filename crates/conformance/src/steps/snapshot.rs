@@ -69,7 +69,9 @@ pub fn without_port(value: &Value, base_url: &str) -> Value {
 }
 
 /// Entra's description ends in `Trace ID: …\r\nCorrelation ID: …\r\nTimestamp: …`:
-/// keep the words, redact the values.
+/// keep the words, redact the values. Details the mock adds that change per
+/// run are redacted too: unix times ("Expired at 1795424603; now is …")
+/// and the random `jti` of a replayed assertion.
 pub fn redact_description(text: &str) -> String {
     const VOLATILE: [&str; 3] = ["Trace ID: ", "Correlation ID: ", "Timestamp: "];
     text.split("\r\n")
@@ -77,10 +79,53 @@ pub fn redact_description(text: &str) -> String {
             VOLATILE
                 .iter()
                 .find_map(|p| line.starts_with(p).then(|| format!("{p}[redacted]")))
-                .unwrap_or_else(|| line.to_owned())
+                .unwrap_or_else(|| redact_jti(&redact_unix_times(line)))
         })
         .collect::<Vec<_>>()
         .join("\r\n")
+}
+
+/// Runs of exactly 10 digits (unix seconds from 2001 to 2286) → `[unix time]`.
+fn redact_unix_times(text: &str) -> String {
+    let mut out = String::new();
+    let mut digits = String::new();
+    let flush = |digits: &mut String, out: &mut String| {
+        if digits.len() == 10 {
+            out.push_str("[unix time]");
+        } else {
+            out.push_str(digits);
+        }
+        digits.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            flush(&mut digits, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut digits, &mut out);
+    out
+}
+
+/// `jti '78039df2-…'` → `jti '[redacted]'`.
+fn redact_jti(text: &str) -> String {
+    const MARK: &str = "jti '";
+    match text.find(MARK) {
+        Some(start) => {
+            let value_start = start + MARK.len();
+            match text[value_start..].find('\'') {
+                Some(len) => format!(
+                    "{}[redacted]{}",
+                    &text[..value_start],
+                    &text[value_start + len..]
+                ),
+                None => text.to_owned(),
+            }
+        }
+        None => text.to_owned(),
+    }
 }
 
 /// An Entra error body as the mock sent it, volatile fields redacted.
@@ -158,4 +203,26 @@ pub fn request_view(e: &mock_entra::JournalEntry, base_url: &str) -> Value {
         });
     }
     without_port(&view, base_url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn volatile_details_are_redacted_and_ids_kept() {
+        let d = "AADSTS700024: Expired at 1795424603; now is 1795428204. App '7a3b9c2d-1111-4e5f-8a9b-0c1d2e3f4a5b'.\r\nTrace ID: abc\r\nTimestamp: 2026-11-23 08:00:00Z";
+        assert_eq!(
+            redact_description(d),
+            "AADSTS700024: Expired at [unix time]; now is [unix time]. App '7a3b9c2d-1111-4e5f-8a9b-0c1d2e3f4a5b'.\r\nTrace ID: [redacted]\r\nTimestamp: [redacted]"
+        );
+        assert_eq!(
+            redact_description("AADSTS9990006: used. jti 'a-b-c'."),
+            "AADSTS9990006: used. jti '[redacted]'."
+        );
+        assert_eq!(
+            slug("Agent identity, Legs 1 -> 2 -> 3"),
+            "agent_identity_legs_1_2_3"
+        );
+    }
 }
