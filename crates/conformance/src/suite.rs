@@ -427,3 +427,112 @@ pub fn has_features(path: &Path) -> bool {
             .any(|e| e.path().extension().is_some_and(|x| x == "feature"))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client_under_test::{ClientUnderTest, DriverFailure};
+    use crate::driver_protocol::Reply;
+    use async_trait::async_trait;
+    use serde_json::json;
+
+    /// A port that announces only `secret` and refuses every `configure`.
+    struct Refuses;
+
+    #[async_trait]
+    impl ClientUnderTest for Refuses {
+        fn port(&self) -> &str {
+            "stub"
+        }
+        async fn send(&mut self, command: Command) -> Result<Reply, DriverFailure> {
+            let reply = match command {
+                Command::Hello => json!({"id": 1, "ok": true, "port": "stub", "library": "stub",
+                    "version": "0", "capabilities": ["secret"]}),
+                _ => json!({"id": 1, "ok": false,
+                    "error": {"kind": "driver", "message": "stub refuses"}}),
+            };
+            Ok(serde_json::from_value(reply).expect("reply"))
+        }
+    }
+
+    const FEATURE: &str = "Feature: Stub
+  @requires-fmi_path
+  Scenario: needs fmi
+    Given the blueprint app with a secret credential
+
+  @smoke
+  Scenario: configure fails
+    Given the blueprint app with a secret credential
+
+  Scenario: undefined step
+    Given nothing like this exists
+";
+
+    async fn run(tags: Option<&str>) -> SuiteReport {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("stub.feature"), FEATURE).unwrap();
+        let factory: ClientFactory =
+            Arc::new(|| Box::pin(async { Ok(Box::new(Refuses) as Box<dyn ClientUnderTest>) }));
+        run_suite(SuiteOptions {
+            features_dir: dir.path().to_owned(),
+            tag_filter: tags.map(str::to_owned),
+            factory,
+            port: "stub".into(),
+        })
+        .await
+    }
+
+    #[tokio::test]
+    async fn every_scenario_is_reported_in_file_order() {
+        let report = run(None).await;
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        let names: Vec<_> = report
+            .scenarios
+            .iter()
+            .map(|s| s.scenario.as_str())
+            .collect();
+        assert_eq!(names, ["needs fmi", "configure fails", "undefined step"]);
+        assert_eq!(
+            report.scenarios[0].status,
+            Status::NotSupported {
+                capability: "fmi_path".into()
+            }
+        );
+        match &report.scenarios[1].status {
+            Status::Failed { step, message, .. } => {
+                assert_eq!(step, "Given the blueprint app with a secret credential");
+                assert!(message.contains("stub refuses"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        match &report.scenarios[2].status {
+            Status::Failed { message, .. } => {
+                assert!(message.contains("no step definition"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(report.counts(), (0, 2, 1));
+        assert!(!report.is_success());
+        assert!(
+            report
+                .failure_details()
+                .contains("FAILED Stub / configure fails")
+        );
+    }
+
+    #[tokio::test]
+    async fn the_tag_filter_selects_and_a_bad_one_is_an_error() {
+        let report = run(Some("@smoke or @requires-fmi_path")).await;
+        let names: Vec<_> = report
+            .scenarios
+            .iter()
+            .map(|s| s.scenario.as_str())
+            .collect();
+        assert_eq!(names, ["needs fmi", "configure fails"]);
+        let report = run(Some("not @smoke and not @requires-fmi_path")).await;
+        assert_eq!(report.scenarios.len(), 1);
+        let report = run(Some("@smoke and and")).await;
+        assert!(report.scenarios.is_empty());
+        assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    }
+}
