@@ -43,6 +43,12 @@ Feature: Client assertion types and the assertion callback
     And the last request presented the token-binding certificate on TLS
     And the token request bodies match the snapshot
 
+  # jwt-pop means the assertion is bound to the TLS client certificate: the
+  # IdP refuses it without one. No client sends that, so it is posted raw.
+  Scenario: The IdP refuses a jwt-pop assertion without a client certificate
+    When a raw token request is posted with a jwt-pop assertion without a client certificate
+    Then the mock refuses it with AADSTS9990009 and status 401
+
   @requires-fmi_path @requires-mtls_pop
   Scenario: An mtls_pop token is bound to the certificate; another certificate bypasses the cache
     Given agent A whose assertion callback returns T1 with a token-binding certificate

@@ -9,7 +9,9 @@ Feature: The mock IdP refuses what Entra refuses
   are posted straight to the mock over TLS instead of through the client
   under test; the outcome is the same for every port. Codes 9990001 and up
   are the mock's own (no public Entra code is known for that refusal, see
-  docs/mock-entra.md).
+  docs/mock-entra.md). Not reachable with the default directory, so not
+  listed: AADSTS700211 (needs a tenant with a second trusted issuer; a token
+  from an unknown issuer is read as a certificate assertion, AADSTS700027).
 
   Scenario Outline: The mock refuses <case>
     When a raw token request is posted with <case>
@@ -32,6 +34,7 @@ Feature: The mock IdP refuses what Entra refuses
       | a body over 64 KiB                    | 9990001 | 413    |
       | an unknown tenant                     | 90002   | 400    |
       | an unknown endpoint                   | 9990014 | 404    |
+      | instance discovery for another host   | 50049   | 400    |
 
     Examples: Client authentication
       | case                                              | code    | status |
@@ -51,6 +54,7 @@ Feature: The mock IdP refuses what Entra refuses
       | an assertion with an unknown thumbprint           | 700027  | 401    |
       | a reused jti in a different assertion             | 9990006 | 401    |
       | a jwt-pop assertion without a client certificate  | 9990009 | 401    |
+      | Basic credentials naming another client           | 9990013 | 400    |
 
     Examples: Federated credentials (T1 in Leg 2)
       | case                                                  | code   | status |
@@ -72,3 +76,10 @@ Feature: The mock IdP refuses what Entra refuses
       | a user_fic with T1 as the user credential   | 9990012 | 400    |
       | a user_fic with an expired T2               | 500133  | 400    |
       | a user_fic with a forged T2                 | 50013   | 400    |
+      | a T2 re-signed for another audience         | 70000   | 400    |
+
+    Examples: Refresh tokens
+      | case                                   | code   | status |
+      | a refresh token the mock did not issue | 70000  | 400    |
+      | a refresh token of another client      | 70000  | 400    |
+      | an expired refresh token               | 700082 | 400    |

@@ -15,7 +15,8 @@ use rustls_pki_types::pem::PemObject;
 use serde_json::{Value, json};
 
 use super::directory::{
-    AGENT_A, AGENT_B, BLUEPRINT, BLUEPRINT_SECRET, DAEMON, EXCHANGE_SCOPE, USER_SCOPE,
+    AGENT_A, AGENT_B, BLUEPRINT, BLUEPRINT_SECRET, DAEMON, DAEMON_SECRET, EXCHANGE_SCOPE,
+    USER_SCOPE,
 };
 use super::{jwt_claims, snapshot};
 use crate::world::{FicWorld, RawReply, StepError, StepResult, check};
@@ -59,6 +60,11 @@ impl Poster<'_> {
             .send()
             .await;
         reply(r.map_err(|e| failed("posting to the mock", e))?).await
+    }
+
+    async fn get(&self, url: String) -> Result<RawReply, StepError> {
+        let r = self.http.get(url).send().await;
+        reply(r.map_err(|e| failed("querying the mock", e))?).await
     }
 
     /// Leg 1 with the blueprint's secret: T1 for `fmi_path`.
@@ -152,6 +158,18 @@ fn access_token(r: RawReply) -> Result<String, StepError> {
         .as_str()
         .map(str::to_owned)
         .ok_or_else(|| StepError::Check(format!("expected a token, got {} {}", r.status, r.body)))
+}
+
+fn refresh_token(r: RawReply) -> Result<String, StepError> {
+    r.body["refresh_token"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            StepError::Check(format!(
+                "expected a refresh token, got {} {}",
+                r.status, r.body
+            ))
+        })
 }
 
 fn now() -> i64 {
@@ -394,6 +412,32 @@ async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
             );
             p.t2_reply(AGENT_A, &forged).await?
         }
+        "Basic credentials naming another client" => {
+            let basic = STANDARD.encode(format!("{DAEMON}:{DAEMON_SECRET}"));
+            let r = p
+                .http
+                .post(p.mock.token_endpoint())
+                .header("authorization", format!("Basic {basic}"))
+                .form(&[cc, scope, ("client_id", BLUEPRINT)])
+                .send()
+                .await;
+            reply(r.map_err(|e| failed("posting to the mock", e))?).await?
+        }
+        "a refresh token the mock did not issue" => {
+            p.secret(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", "not-a-refresh-token"),
+                ("scope", USER_SCOPES),
+            ])
+            .await?
+        }
+        "instance discovery for another host" => {
+            let url = format!(
+                "{}/common/discovery/instance?api-version=1.1&authorization_endpoint=https://login.example/common/oauth2/v2.0/authorize",
+                p.mock.base_url()
+            );
+            p.get(url).await?
+        }
         "an expired T1" => {
             let t1 = p.t1(AGENT_A).await?;
             p.mock.clock().advance(Duration::from_secs(2 * 3600));
@@ -443,6 +487,39 @@ async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
                     let fresh_t1 = p.t1(AGENT_A).await?;
                     p.user_fic(AGENT_A, &fresh_t1, &t2, &bob, USER_SCOPES)
                         .await?
+                }
+                "a T2 re-signed for another audience" => {
+                    let mut claims = jwt_claims(&t2)?;
+                    claims["aud"] = json!("api://contoso-api");
+                    let t2 = p.mock.sign_token(&claims);
+                    p.user_fic(AGENT_A, &t1, &t2, &bob, USER_SCOPES).await?
+                }
+                "a refresh token of another client" => {
+                    let rt =
+                        refresh_token(p.user_fic(AGENT_A, &t1, &t2, &bob, USER_SCOPES).await?)?;
+                    let form = [
+                        ("grant_type", "refresh_token"),
+                        ("client_id", DAEMON),
+                        ("client_secret", DAEMON_SECRET),
+                        ("refresh_token", rt.as_str()),
+                        ("scope", USER_SCOPES),
+                    ];
+                    p.form(&form).await?
+                }
+                "an expired refresh token" => {
+                    let rt =
+                        refresh_token(p.user_fic(AGENT_A, &t1, &t2, &bob, USER_SCOPES).await?)?;
+                    p.mock.clock().advance(Duration::from_secs(91 * 86400));
+                    let fresh_t1 = p.t1(AGENT_A).await?;
+                    let form = [
+                        ("grant_type", "refresh_token"),
+                        ("client_id", AGENT_A),
+                        ("client_assertion_type", JWT_BEARER),
+                        ("client_assertion", fresh_t1.as_str()),
+                        ("refresh_token", rt.as_str()),
+                        ("scope", USER_SCOPES),
+                    ];
+                    p.form(&form).await?
                 }
                 "a user_fic with a forged T2" => {
                     let forged = format!(
