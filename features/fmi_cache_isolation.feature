@@ -95,3 +95,20 @@ Feature: FMI cache isolation
       | algorithm | collides         |
       | concat    | ends             |
       | netstring | does not end     |
+
+  # The full key layout of each profile (SPEC §4): the .NET/Java/Go/Python
+  # layout ("atext" when hashed) and msal-node's, measured on 7.2.1
+  # ("accesstoken", the token scheme slot empty for Bearer, hence a double
+  # dash before the hash). Only the reference client can switch layouts;
+  # each real port's own layout is pinned by its own snapshots.
+  Scenario Outline: The full keys under the <profile> key profile
+    Given the blueprint app with a secret credential and the "<profile>" key profile
+    When the blueprint acquires an app token
+    And the blueprint acquires an app token for fmi path "agent A"
+    Then the blueprint's cache holds 2 access tokens
+    And the blueprint's cache keys match the snapshot
+
+    Examples:
+      | profile   |
+      | atext     |
+      | msal_node |

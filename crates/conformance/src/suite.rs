@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use crate::client_under_test::ClientFactory;
 use crate::driver_protocol::{Command, Hello};
-use crate::world::{ACTIVE, FicWorld, SuiteContext};
+use crate::world::{ACTIVE, FicWorld, SuiteContext, UNSUPPORTED_MARK};
 
 pub struct SuiteOptions {
     /// Directory holding the `*.feature` files.
@@ -381,7 +381,10 @@ impl Collector {
                 journal_json: world.map(|w| w.journal_json()).unwrap_or_default(),
             }),
             Scenario::Finished => {
-                let status = self.failures.remove(&k).unwrap_or(Status::Passed);
+                let status = match self.failures.remove(&k) {
+                    None => Status::Passed,
+                    Some(failure) => not_supported(failure),
+                };
                 let outcome = ScenarioOutcome {
                     feature: feature.name.clone(),
                     scenario: scenario.name.clone(),
@@ -397,6 +400,21 @@ impl Collector {
             // Only the first failing step counts; later steps are skipped.
             self.failures.entry(k).or_insert(f);
         }
+    }
+}
+
+/// A step failed because the port answered `unsupported` (a knob only
+/// some clients have, e.g. the reference client's key profiles): the
+/// scenario is not supported there, whatever its tags said.
+fn not_supported(failure: Status) -> Status {
+    match &failure {
+        Status::Failed { message, .. } => match message.find(UNSUPPORTED_MARK) {
+            Some(at) => Status::NotSupported {
+                capability: message[at + UNSUPPORTED_MARK.len()..].trim().to_owned(),
+            },
+            None => failure,
+        },
+        _ => failure,
     }
 }
 
@@ -448,6 +466,8 @@ mod tests {
             let reply = match command {
                 Command::Hello => json!({"id": 1, "ok": true, "port": "stub", "library": "stub",
                     "version": "0", "capabilities": ["secret"]}),
+                Command::Configure(c) if c.options.key_profile.is_some() => json!({"id": 1,
+                    "ok": false, "error": {"kind": "unsupported", "message": "no key profiles"}}),
                 _ => json!({"id": 1, "ok": false,
                     "error": {"kind": "driver", "message": "stub refuses"}}),
             };
@@ -466,6 +486,9 @@ mod tests {
 
   Scenario: undefined step
     Given nothing like this exists
+
+  Scenario: a knob the port lacks
+    Given the blueprint app with a secret credential and the \"msal_node\" key profile
 ";
 
     async fn run(tags: Option<&str>) -> SuiteReport {
@@ -491,7 +514,15 @@ mod tests {
             .iter()
             .map(|s| s.scenario.as_str())
             .collect();
-        assert_eq!(names, ["needs fmi", "configure fails", "undefined step"]);
+        assert_eq!(
+            names,
+            [
+                "needs fmi",
+                "configure fails",
+                "undefined step",
+                "a knob the port lacks"
+            ]
+        );
         assert_eq!(
             report.scenarios[0].status,
             Status::NotSupported {
@@ -511,7 +542,13 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert_eq!(report.counts(), (0, 2, 1));
+        match &report.scenarios[3].status {
+            Status::NotSupported { capability } => {
+                assert!(capability.contains("no key profiles"), "{capability}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(report.counts(), (0, 2, 2));
         assert!(!report.is_success());
         assert!(
             report
@@ -530,7 +567,7 @@ mod tests {
             .collect();
         assert_eq!(names, ["needs fmi", "configure fails"]);
         let report = run(Some("not @smoke and not @requires-fmi_path")).await;
-        assert_eq!(report.scenarios.len(), 1);
+        assert_eq!(report.scenarios.len(), 2);
         let report = run(Some("@smoke and and")).await;
         assert!(report.scenarios.is_empty());
         assert_eq!(report.errors.len(), 1, "{:?}", report.errors);

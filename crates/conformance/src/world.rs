@@ -45,9 +45,21 @@ pub enum StepError {
         command: String,
         error: String,
     },
+    /// The port answered `unsupported`: it has no such feature. The suite
+    /// reports the scenario as not supported, not failed.
+    #[error("{UNSUPPORTED_MARK} the {port} client has no `{command}` feature: {message}")]
+    Unsupported {
+        port: String,
+        command: String,
+        message: String,
+    },
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
+
+/// How a step failure says "not supported" to the suite's collector
+/// (cucumber only hands the collector the failure's text).
+pub const UNSUPPORTED_MARK: &str = "[unsupported]";
 
 pub type StepResult = Result<(), StepError>;
 
@@ -169,6 +181,13 @@ impl FicWorld {
         let name = command_name(&command);
         let reply = self.send(command).await?;
         match reply.error {
+            Some(e) if !reply.ok && e.kind == crate::driver_protocol::ErrorKind::Unsupported => {
+                Err(StepError::Unsupported {
+                    port: self.port(),
+                    command: name,
+                    message: e.message,
+                })
+            }
             Some(e) if !reply.ok => Err(self.refused(&name, &e)),
             _ => Ok(reply.body),
         }

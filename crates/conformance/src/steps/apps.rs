@@ -62,14 +62,24 @@ async fn app_with_credential(w: &mut FicWorld, app: String, kind: String) -> Ste
     configure(w, &app, credential, ClientOptions::default()).await
 }
 
+/// Knobs only the reference client has (SPEC §4 layouts of other ports);
+/// a port without them answers `unsupported` and the scenario is reported
+/// as not supported there.
 #[given(
-    regex = r#"^the blueprint app with a (secret|certificate) credential and the "(netstring|concat)" hash algorithm$"#
+    regex = r#"^the blueprint app with a (secret|certificate) credential and the "([a-z_]+)" (hash algorithm|key profile)$"#
 )]
-async fn app_with_hash(w: &mut FicWorld, kind: String, algorithm: String) -> StepResult {
+async fn app_with_knob(w: &mut FicWorld, kind: String, value: String, knob: String) -> StepResult {
     let credential = own_credential("blueprint", &kind)?;
-    let options = ClientOptions {
-        hash_algorithm: Some(algorithm),
-        ..ClientOptions::default()
+    let options = if knob == "hash algorithm" {
+        ClientOptions {
+            hash_algorithm: Some(value),
+            ..ClientOptions::default()
+        }
+    } else {
+        ClientOptions {
+            key_profile: Some(value),
+            ..ClientOptions::default()
+        }
     };
     configure(w, "blueprint", credential, options).await
 }
