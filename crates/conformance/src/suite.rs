@@ -344,9 +344,11 @@ impl cucumber::Writer<FicWorld> for Collector {
         use event::{Cucumber, Feature, Rule};
         match ev.map(event::Event::into_inner) {
             Err(e) => self.errors.push(e.to_string()),
-            Ok(Cucumber::Feature(f, Feature::Scenario(s, ev)))
-            | Ok(Cucumber::Feature(f, Feature::Rule(_, Rule::Scenario(s, ev)))) => {
+            Ok(Cucumber::Feature(f, Feature::Scenario(s, ev))) => {
                 self.scenario_event(&f, None, &s, ev.event);
+            }
+            Ok(Cucumber::Feature(f, Feature::Rule(r, Rule::Scenario(s, ev)))) => {
+                self.scenario_event(&f, Some(&r), &s, ev.event);
             }
             Ok(_) => {}
         }
