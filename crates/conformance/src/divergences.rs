@@ -61,6 +61,11 @@ pub struct Divergence {
     pub what: String,
     /// Where the protocol brief describes it, e.g. `SPEC §4`.
     pub spec: String,
+    /// The step expected to fail, keyword included (`Then …`), as the
+    /// matrix reports it. With it, a failure at any other step is not this
+    /// divergence and fails the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

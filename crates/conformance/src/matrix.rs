@@ -182,11 +182,21 @@ pub fn classify(
                     step: step.clone(),
                     message: message.clone(),
                 },
-                (ScenarioOutcome::Failed { step, message }, Some(d)) => Verdict::Divergent {
-                    what: d.what.clone(),
-                    spec: d.spec.clone(),
-                    step: step.clone(),
-                    message: message.clone(),
+                (ScenarioOutcome::Failed { step, message }, Some(d)) => match &d.step {
+                    // Failing elsewhere is another problem hiding behind
+                    // the declaration.
+                    Some(expected) if expected != step => Verdict::Fail {
+                        step: step.clone(),
+                        message: format!(
+                            "{message}\n(declared divergent at `{expected}`, but failed at this step)"
+                        ),
+                    },
+                    _ => Verdict::Divergent {
+                        what: d.what.clone(),
+                        spec: d.spec.clone(),
+                        step: step.clone(),
+                        message: message.clone(),
+                    },
                 },
                 (ScenarioOutcome::NotSupported { capability }, None) => Verdict::NotSupported {
                     capability: capability.clone(),
@@ -396,6 +406,32 @@ mod tests {
         let (cells, _) = classify("python", &results, &d, false);
         let labels: Vec<_> = cells.iter().map(|c| c.verdict.label()).collect();
         assert_eq!(labels, ["pass", "FAIL", "FAIL", "pass", "not supported"]);
+    }
+
+    #[test]
+    fn a_declared_step_must_be_the_failing_one() {
+        let text = "[[divergence]]\nport = \"node\"\nscenario = \"S\"\nwhat = \"w\"\nspec = \"SPEC §4\"\nstep = \"Then x\"\n";
+        let d = Divergences::parse(text, Path::new("t.toml")).unwrap();
+        let at = |step: &str| {
+            let r = result(
+                "S",
+                ScenarioOutcome::Failed {
+                    step: step.into(),
+                    message: "boom".into(),
+                },
+            );
+            classify("node", &[r], &d, false).0.remove(0).verdict
+        };
+        assert_eq!(at("Then x").label(), "divergent");
+        match at("When y") {
+            Verdict::Fail { message, .. } => {
+                assert!(
+                    message.contains("declared divergent at `Then x`"),
+                    "{message}"
+                )
+            }
+            other => panic!("expected a failure, got {other:?}"),
+        }
     }
 
     #[test]
