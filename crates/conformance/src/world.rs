@@ -103,6 +103,10 @@ pub struct FicWorld {
     /// Journal length before the last command, to tell whether it sent anything.
     pub journal_before_last: usize,
     pub last_raw: Option<RawReply>,
+    /// x5t#S256 of the current token-binding certificate, and how many
+    /// were issued in this scenario.
+    pub binding_x5t: Option<String>,
+    pub bindings_issued: usize,
     /// Per scenario, how often each snapshot kind was taken (name suffix).
     pub snapshot_counts: HashMap<String, usize>,
 }
@@ -129,6 +133,8 @@ impl FicWorld {
             last: None,
             journal_before_last: 0,
             last_raw: None,
+            binding_x5t: None,
+            bindings_issued: 0,
             snapshot_counts: HashMap::new(),
         }
     }
@@ -217,6 +223,12 @@ impl FicWorld {
     /// The journal as pretty JSON, printed under a failed scenario.
     pub fn journal_json(&self) -> String {
         serde_json::to_string_pretty(&self.journal()).unwrap_or_default()
+    }
+
+    pub fn binding_x5t(&self) -> Result<String, StepError> {
+        self.binding_x5t
+            .clone()
+            .ok_or_else(|| StepError::Check("no token-binding certificate was issued".into()))
     }
 
     pub fn token(&self, name: &str) -> Result<String, StepError> {

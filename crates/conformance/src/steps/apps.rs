@@ -140,31 +140,17 @@ async fn app_with_fixed_assertion(
 /// files (always the same paths, so a rotation replaces it in place); its
 /// thumbprint is remembered for the TLS checks.
 pub async fn new_binding_certificate(w: &mut FicWorld) -> Result<TlsIdentity, StepError> {
+    w.bindings_issued += 1;
+    let n = w.bindings_issued;
     let env = w.env().await?;
-    let n = w_binding_count(env.files.path());
-    let identity = env
-        .mock
-        .issue_client_certificate(&format!("binding-{n}"))
-        .map_err(StepError::Mock)?;
+    let identity = env.mock.issue_client_certificate(&format!("binding-{n}"))?;
     let dir = env.files.path();
     let (cert, key) = (dir.join("binding.crt"), dir.join("binding.key"));
     std::fs::write(&cert, &identity.cert_pem)?;
     std::fs::write(&key, &identity.key_pem)?;
-    std::fs::write(dir.join(format!("binding-{n}.x5t")), &identity.x5t_s256)?;
-    w.tokens
-        .insert("binding certificate".into(), identity.x5t_s256.clone());
+    w.binding_x5t = Some(identity.x5t_s256);
     Ok(TlsIdentity {
         cert_pem_path: cert.display().to_string(),
         key_pem_path: key.display().to_string(),
     })
-}
-
-fn w_binding_count(dir: &std::path::Path) -> usize {
-    std::fs::read_dir(dir)
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .filter(|e| e.file_name().to_string_lossy().ends_with(".x5t"))
-                .count()
-        })
-        .unwrap_or(0)
 }

@@ -157,7 +157,7 @@ async fn callback_context(w: &mut FicWorld, app: String, fmi: String) -> StepRes
 )]
 async fn bound_to_certificate(w: &mut FicWorld, app: String) -> StepResult {
     let raw = cache(w, &app).await?.raw;
-    let x5t = w.token("binding certificate")?;
+    let x5t = w.binding_x5t()?;
     let bound: Vec<&Value> = raw["AccessToken"]
         .as_object()
         .into_iter()

@@ -129,7 +129,7 @@ async fn tls_certificate(w: &mut FicWorld, which: String) -> StepResult {
     let e = last(w)?;
     let want = match which.as_str() {
         "no client certificate" => None,
-        _ => Some(w.token("binding certificate")?),
+        _ => Some(w.binding_x5t()?),
     };
     check(e.tls_client_cert_x5t_s256 == want, || {
         format!(
