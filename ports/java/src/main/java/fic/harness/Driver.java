@@ -64,9 +64,17 @@ public final class Driver {
 
     // Announced honestly for 1.26.0: the assertion callback returns a String
     // only (msal4j has no AssertionResponse type, so no jwt-pop), there is no
-    // mTLS PoP for confidential clients, and hash/account lookup are fixed.
+    // mTLS PoP for confidential clients, and the hash is fixed. The account
+    // lookup is fixed too, but it is the subject of the seeds (PR #1026):
+    // user_fic looks in the cache first, matching the account by OID or UPN
+    // only. So `account_lookup: strict` is accepted as a statement of what
+    // msal4j does, and `single_account_fallback` is refused: the released
+    // version has no such fallback.
     static final List<String> CAPABILITIES = List.of("secret", "certificate", "fmi_path",
-            "context_callback", "user_fic", "user_fic_by_oid", "silent", "cache");
+            "context_callback", "user_fic", "user_fic_by_oid", "silent", "cache", "account_lookup");
+
+    /** The only account lookup msal4j's cache-first user_fic has. */
+    static final String BUILT_IN_ACCOUNT_LOOKUP = "strict";
 
     static final Pattern AADSTS = Pattern.compile("^AADSTS(\\d+)");
 
@@ -211,7 +219,15 @@ public final class Driver {
         if (options instanceof Map) {
             Set<String> set = new TreeSet<>();
             for (Map.Entry<?, ?> e : ((Map<?, ?>) options).entrySet()) {
-                if (e.getValue() != null) set.add(String.valueOf(e.getKey()));
+                if (e.getValue() == null) continue;
+                if ("account_lookup".equals(e.getKey())) {
+                    if (!BUILT_IN_ACCOUNT_LOOKUP.equals(e.getValue())) {
+                        throw new DriverError("unsupported", "msal4j " + libraryVersion()
+                                + " has no account lookup " + e.getValue() + ": its cache-first user_fic matches the account by OID or UPN only (strict)");
+                    }
+                    continue;
+                }
+                set.add(String.valueOf(e.getKey()));
             }
             if (!set.isEmpty()) {
                 throw new DriverError("unsupported", "msal4j " + libraryVersion() + " has no option(s) " + String.join(", ", set));

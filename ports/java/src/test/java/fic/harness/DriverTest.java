@@ -71,7 +71,7 @@ class DriverTest {
         Map<String, Object> r = session("{\"id\":1,\"cmd\":\"hello\"}").get(0);
         assertEquals("java", r.get("port"));
         assertEquals(System.getProperty("msal4j.version"), r.get("version"));
-        for (String absent : List.of("jwt_pop", "mtls_pop", "assertion_response", "hash_algorithm", "account_lookup")) {
+        for (String absent : List.of("jwt_pop", "mtls_pop", "assertion_response", "hash_algorithm")) {
             assertFalse(((List<?>) r.get("capabilities")).contains(absent), absent);
         }
     }
@@ -93,8 +93,18 @@ class DriverTest {
         List<Map<String, Object>> rs = session(
                 "{\"id\":1," + base + ",\"credential\":{\"type\":\"assertion\",\"assertion\":\"x\",\"token_binding\":{\"cert_pem_path\":\"c\",\"key_pem_path\":\"k\"}}}",
                 "{\"id\":2," + base + ",\"credential\":{\"type\":\"assertion\",\"assertion\":\"x\",\"response_object\":true}}",
-                "{\"id\":3," + base + ",\"credential\":{\"type\":\"secret\",\"secret\":\"s\"},\"options\":{\"account_lookup\":\"strict\"}}");
+                "{\"id\":3," + base + ",\"credential\":{\"type\":\"secret\",\"secret\":\"s\"},\"options\":{\"account_lookup\":\"single_account_fallback\"}}",
+                "{\"id\":4," + base + ",\"credential\":{\"type\":\"secret\",\"secret\":\"s\"},\"options\":{\"hash_algorithm\":\"concat\"}}");
         for (Map<String, Object> r : rs) assertEquals("unsupported", kind(r), r.toString());
+    }
+
+    @Test
+    void strictAccountLookupIsWhatMsal4jDoes() throws Exception {
+        Map<String, Object> r = session("{\"id\":1,\"cmd\":\"configure\",\"app\":\"a\",\"client_id\":\"c\",\"authority\":\"https://localhost:1/t\","
+                + "\"ca_cert\":\"/nonexistent\",\"credential\":{\"type\":\"secret\",\"secret\":\"s\"},\"options\":{\"account_lookup\":\"strict\"}}").get(0);
+        // Past the options check, the missing CA file is what fails.
+        assertEquals("driver", kind(r), r.toString());
+        assertTrue(r.toString().contains("/nonexistent"), r.toString());
     }
 
     @Test
