@@ -68,21 +68,66 @@ pub fn without_port(value: &Value, base_url: &str) -> Value {
     }
 }
 
-/// Entra's description ends in `Trace ID: …\r\nCorrelation ID: …\r\nTimestamp: …`:
-/// keep the words, redact the values. Details the mock adds that change per
-/// run are redacted too: unix times ("Expired at 1795424603; now is …")
-/// and the random `jti` of a replayed assertion.
+/// Entra's description ends in `Trace ID: …\r\nCorrelation ID: …\r\nTimestamp: …`,
+/// and ports repeat those values in their own words (msal-node: `Error(s):
+/// 700213 - Timestamp: … - Description: … - Correlation ID: …`): keep the
+/// words, redact the values wherever they appear. Details the mock adds
+/// that change per run are redacted too: unix times ("Expired at
+/// 1795424603; now is …") and the random `jti` of a replayed assertion.
 pub fn redact_description(text: &str) -> String {
-    const VOLATILE: [&str; 3] = ["Trace ID: ", "Correlation ID: ", "Timestamp: "];
-    text.split("\r\n")
-        .map(|line| {
-            VOLATILE
-                .iter()
-                .find_map(|p| line.starts_with(p).then(|| format!("{p}[redacted]")))
-                .unwrap_or_else(|| redact_jti(&redact_unix_times(line)))
-        })
-        .collect::<Vec<_>>()
-        .join("\r\n")
+    let text = redact_after(text, "Trace ID: ", is_id_char);
+    let text = redact_after(&text, "Correlation ID: ", is_id_char);
+    let text = redact_timestamps(&text);
+    redact_jti(&redact_unix_times(&text))
+}
+
+/// `Timestamp: 2026-11-23 08:12:00Z` → `Timestamp: [redacted]` (Entra's
+/// fixed format, so the text after it is left alone).
+fn redact_timestamps(text: &str) -> String {
+    const MARK: &str = "Timestamp: ";
+    const SHAPE: &str = "dddd-dd-dd dd:dd:ddZ";
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(MARK) {
+        let start = at + MARK.len();
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let fits = tail.len() >= SHAPE.len()
+            && tail
+                .chars()
+                .zip(SHAPE.chars())
+                .all(|(c, s)| if s == 'd' { c.is_ascii_digit() } else { c == s });
+        if fits {
+            out.push_str("[redacted]");
+            rest = &tail[SHAPE.len()..];
+        } else {
+            rest = tail;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn is_id_char(c: char) -> bool {
+    c.is_ascii_hexdigit() || c == '-'
+}
+
+/// Replaces the run of `value` characters after each `marker` (trailing
+/// spaces excluded, so ` - ` separators survive) with `[redacted]`.
+fn redact_after(text: &str, marker: &str, value: impl Fn(char) -> bool) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(marker) {
+        let start = at + marker.len();
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let len = tail.find(|c: char| !value(c)).unwrap_or(tail.len());
+        let len = tail[..len].trim_end().len();
+        out.push_str(if len > 0 { "[redacted]" } else { "" });
+        rest = &tail[len..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Runs of exactly 10 digits (unix seconds from 2001 to 2286) → `[unix time]`.
@@ -219,6 +264,11 @@ mod tests {
         assert_eq!(
             redact_description("AADSTS9990006: used. jti 'a-b-c'."),
             "AADSTS9990006: used. jti '[redacted]'."
+        );
+        let node = "invalid_client: Error(s): 700213 - Timestamp: 2026-11-23 08:12:00Z - Description: AADSTS700213: x.\r\nTrace ID: 3b480fbc-dcc2-40b0-aa77-c5103759ef78\r\nCorrelation ID: c8d9dcff-d4e2-47af-8fe7-590d8f8f9aaa\r\nTimestamp: 2026-11-23 08:12:00Z - Correlation ID: c8d9dcff-d4e2-47af-8fe7-590d8f8f9aaa - Trace ID: 3b480fbc-dcc2-40b0-aa77-c5103759ef78";
+        assert_eq!(
+            redact_description(node),
+            "invalid_client: Error(s): 700213 - Timestamp: [redacted] - Description: AADSTS700213: x.\r\nTrace ID: [redacted]\r\nCorrelation ID: [redacted]\r\nTimestamp: [redacted] - Correlation ID: [redacted] - Trace ID: [redacted]"
         );
         assert_eq!(
             slug("Agent identity, Legs 1 -> 2 -> 3"),
