@@ -49,7 +49,7 @@ Feature: Client assertion types and the assertion callback
     When a raw token request is posted with a jwt-pop assertion without a client certificate
     Then the mock refuses it with AADSTS9990009 and status 401
 
-  @requires-fmi_path @requires-mtls_pop
+  @requires-fmi_path @requires-mtls_pop @requires-cache
   Scenario: An mtls_pop token is bound to the certificate; another certificate bypasses the cache
     Given agent A whose assertion callback returns T1 with a token-binding certificate
     When agent A acquires an mtls_pop app token

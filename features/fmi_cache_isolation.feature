@@ -83,7 +83,7 @@ Feature: FMI cache isolation
   # hash alike: a request carrying fmi_pat=hvalue would be served the token
   # cached for fmi path "value". Netstring prefixes lengths and does not
   # collide. Both keys are pinned side by side.
-  @requires-fmi_path @requires-hash_algorithm
+  @requires-fmi_path @requires-hash_algorithm @requires-cache
   Scenario Outline: The <algorithm> hash and the fmi_pat collision
     Given the blueprint app with a secret credential and the "<algorithm>" hash algorithm
     When the blueprint acquires an app token for fmi path "value"
@@ -101,6 +101,7 @@ Feature: FMI cache isolation
   # ("accesstoken", the token scheme slot empty for Bearer, hence a double
   # dash before the hash). Only the reference client can switch layouts;
   # each real port's own layout is pinned by its own snapshots.
+  @requires-fmi_path @requires-cache
   Scenario Outline: The full keys under the <profile> key profile
     Given the blueprint app with a secret credential and the "<profile>" key profile
     When the blueprint acquires an app token
