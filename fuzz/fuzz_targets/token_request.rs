@@ -32,7 +32,7 @@ use jsonwebtoken::{Algorithm, EncodingKey};
 use libfuzzer_sys::fuzz_target;
 use mock_entra::server::ConnInfo;
 use mock_entra::state::MockState;
-use mock_entra::{Directory, JtiPolicy, Journal};
+use mock_entra::{Directory, Journal, JtiPolicy};
 use serde_json::Value;
 use tower::ServiceExt;
 
