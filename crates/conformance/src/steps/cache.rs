@@ -35,11 +35,22 @@ async fn holds(w: &mut FicWorld, app: String, n: usize) -> StepResult {
 #[then(regex = r"^(the blueprint|agent A|agent B|the daemon)'s cache keys match the snapshot$")]
 async fn keys_snapshot(w: &mut FicWorld, app: String) -> StepResult {
     let c = cache(w, &app).await?;
+    // A port that keeps the mock's random port in its environment
+    // (msal-node: `localhost:35461`) would never match a snapshot; pin it
+    // as `localhost:[port]` so the difference stays visible and stable.
+    let with_port = format!("localhost:{}", w.mock().await?.port());
+    let pin = |keys: Vec<String>| -> Vec<String> {
+        sorted(
+            keys.into_iter()
+                .map(|k| k.replace(&with_port, "localhost:[port]"))
+                .collect(),
+        )
+    };
     let value = json!({
-        "access_token_keys": sorted(c.access_token_keys),
-        "account_keys": sorted(c.account_keys),
-        "id_token_keys": sorted(c.id_token_keys),
-        "refresh_token_keys": sorted(c.refresh_token_keys),
+        "access_token_keys": pin(c.access_token_keys),
+        "account_keys": pin(c.account_keys),
+        "id_token_keys": pin(c.id_token_keys),
+        "refresh_token_keys": pin(c.refresh_token_keys),
     });
     let kind = format!("{}_cache_keys", snapshot::slug(directory::app_name(&app)?));
     snapshot::assert_json(w, &kind, &value)
