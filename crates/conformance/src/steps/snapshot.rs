@@ -190,15 +190,17 @@ pub fn redact_error_body(body: &Value, base_url: &str) -> Value {
     body
 }
 
-/// Form fields whose redacted fingerprint changes per run (signed
-/// assertions with fresh `jti`/`exp`, tokens); the secret's fingerprint is
-/// stable and kept, which also shows the secret itself never reached the
-/// journal.
-const VOLATILE_FIELDS: [&str; 4] = [
+/// Form fields whose value changes per run: the redacted fingerprints of
+/// signed assertions (fresh `jti`/`exp`) and tokens, and the random
+/// `client-request-id` msal-node also puts in the body. The secret's
+/// fingerprint is stable and kept, which also shows the secret itself never
+/// reached the journal.
+const VOLATILE_FIELDS: [&str; 5] = [
     "client_assertion",
     "user_federated_identity_credential",
     "refresh_token",
     "assertion",
+    "client-request-id",
 ];
 
 /// One journal entry as the snapshot shows it: what the IdP saw.
