@@ -385,14 +385,8 @@ mod tests {
             "fic-harness run: rust msal-ref 0.1.0 · node @azure/msal-node 7.2.1 · java skipped"
         );
         assert_eq!(lines[1], "scenario     | rust | node          | java");
-        assert_eq!(
-            lines[3],
-            "Leg 1 › keys | pass | divergent     | skipped"
-        );
-        assert_eq!(
-            lines[4],
-            "Leg 1 › pop  | pass | not supported | skipped"
-        );
+        assert_eq!(lines[3], "Leg 1 › keys | pass | divergent     | skipped");
+        assert_eq!(lines[4], "Leg 1 › pop  | pass | not supported | skipped");
         assert!(text.contains("node: 0 pass, 1 divergent, 1 not supported, 0 fail, 0 stale"));
         assert!(text.contains("java: skipped, because `java` is not on PATH"));
         assert!(text.contains("divergent node · keys: accesstoken + double dash (SPEC §4)"));
