@@ -2,13 +2,13 @@
 //! step definitions and the client-under-test drivers.
 
 pub mod client_under_test;
-pub mod driver_protocol;
-pub mod port_driver;
 pub mod divergences;
+pub mod driver_protocol;
 pub mod matrix;
+pub mod port_driver;
 pub mod ports;
-pub mod report;
 pub mod reference_driver;
+pub mod report;
 pub mod steps;
 pub mod suite;
 pub mod world;
