@@ -149,6 +149,12 @@ pub fn authenticate<'s>(
                 .map(|s| (s.as_str(), ClientAuthMethod::SecretPost))
         });
     let assertion = input.form.get("client_assertion");
+    if input.basic.is_some() && input.form.contains_key("client_secret") {
+        return Err(EntraError::new(
+            Aadsts::MalformedRequest,
+            "Only one client credential may be sent: HTTP Basic or client_secret in the body.",
+        ));
+    }
     match (secret, assertion) {
         (Some(_), Some(_)) => Err(EntraError::new(
             Aadsts::MalformedRequest,
@@ -258,7 +264,7 @@ fn check_times(jwt: &Jwt, now: i64, code: Aadsts) -> Result<(i64, i64), EntraErr
         date("exp")?.ok_or_else(|| EntraError::new(code, "The assertion has no 'exp' claim."))?;
     let nbf = date("nbf")?;
     let iat = date("iat")?;
-    if now > exp + SKEW_SECONDS {
+    if now > exp.saturating_add(SKEW_SECONDS) {
         return Err(EntraError::new(
             code,
             format!("Expired at {exp}; now is {now}."),
@@ -266,7 +272,7 @@ fn check_times(jwt: &Jwt, now: i64, code: Aadsts) -> Result<(i64, i64), EntraErr
     }
     for (name, value) in [("nbf", nbf), ("iat", iat)] {
         if let Some(v) = value
-            && v > now + SKEW_SECONDS
+            && v > now.saturating_add(SKEW_SECONDS)
         {
             return Err(EntraError::new(
                 code,
@@ -339,12 +345,12 @@ fn check_certificate_assertion(
         ));
     }
     let (start, exp) = check_times(jwt, now, Aadsts::AssertionTimeRange)?;
-    if exp - start > MAX_ASSERTION_LIFETIME_SECONDS {
+    if exp.saturating_sub(start) > MAX_ASSERTION_LIFETIME_SECONDS {
         return Err(EntraError::new(
             Aadsts::AssertionLifetimeTooLong,
             format!(
                 "{} s; at most {MAX_ASSERTION_LIFETIME_SECONDS} s.",
-                exp - start
+                exp.saturating_sub(start)
             ),
         ));
     }
@@ -366,7 +372,7 @@ fn remember_jti(
     let digest: [u8; 32] = Sha256::digest(raw.as_bytes()).into();
     let mut seen = state.seen_jti.lock().unwrap_or_else(|p| p.into_inner());
     if seen.len() > 50_000 {
-        seen.retain(|_, s| s.expires + SKEW_SECONDS >= now);
+        seen.retain(|_, s| s.expires.saturating_add(SKEW_SECONDS) >= now);
     }
     if let Some(previous) = seen.get(jti) {
         let identical_resend =

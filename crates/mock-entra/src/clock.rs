@@ -24,8 +24,15 @@ impl Clock {
     }
 
     pub fn advance(&self, by: Duration) {
-        let secs = i64::try_from(by.as_secs()).unwrap_or(i64::MAX / 2);
-        self.offset_seconds.fetch_add(secs, Ordering::Relaxed);
+        // Beyond a century the clock stops moving: time arithmetic must
+        // never overflow, whatever a test asks for.
+        const LIMIT: i64 = 100 * 366 * 24 * 3600;
+        let secs = i64::try_from(by.as_secs()).unwrap_or(LIMIT).min(LIMIT);
+        let _ = self
+            .offset_seconds
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |o| {
+                Some(o.saturating_add(secs).min(LIMIT))
+            });
     }
 
     pub fn reset(&self) {

@@ -64,7 +64,15 @@ pub fn validate_fmi_path(path: &str) -> Result<(), String> {
 
 pub fn client_credentials(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraError> {
     let scope = required(ctx.form, "scope")?;
-    let scopes: Vec<&str> = scope.split_whitespace().collect();
+    // msal4j and MSAL Go add `openid profile offline_access` to every
+    // request; Entra ignores OIDC scopes on client_credentials, and so do we.
+    let scopes: Vec<&str> = scope
+        .split_whitespace()
+        .filter(|s| !OIDC.contains(s))
+        .collect();
+    if scopes.is_empty() {
+        return Err(EntraError::missing("scope"));
+    }
     if let Some(bad) = scopes.iter().find(|s| !s.ends_with("/.default")) {
         // Entra's exact wording, as seen in its responses.
         return Err(EntraError::worded(
@@ -277,7 +285,7 @@ fn check_user_credential(ctx: &GrantContext<'_, '_>, raw: &str) -> Result<(), En
         .ok()
         .flatten()
         .ok_or_else(|| bad("It has no valid 'exp'.".into()))?;
-    if now > exp + SKEW_SECONDS {
+    if now > exp.saturating_add(SKEW_SECONDS) {
         return Err(EntraError::new(
             Aadsts::UserAssertionTimeRange,
             format!("Expired at {exp}; now is {now}."),

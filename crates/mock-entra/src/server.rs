@@ -234,7 +234,10 @@ pub(crate) fn router(state: Arc<MockState>) -> Router {
             get(discovery::instance_discovery),
         )
         .route("/{tenant}/discovery/v2.0/keys", get(discovery::jwks))
-        .route("/{tenant}/oauth2/v2.0/token", post(token_endpoint::token))
+        .route(
+            "/{tenant}/oauth2/v2.0/token",
+            post(token_endpoint::token).fallback(method_not_allowed),
+        )
         .route(
             "/_harness/journal",
             get(harness_api::get_journal).delete(harness_api::clear_journal),
@@ -258,6 +261,23 @@ async fn not_found(uri: http::Uri) -> Response {
     let status = e.status;
     (
         status,
+        axum::Json(e.body("", None, time::OffsetDateTime::now_utc())),
+    )
+        .into_response()
+}
+
+/// The token endpoint only takes POST; say so in Entra's shape.
+async fn method_not_allowed(method: http::Method, uri: http::Uri) -> Response {
+    let e = EntraError::new(
+        Aadsts::NotFound,
+        format!(
+            "{method} '{}': the token endpoint only accepts POST.",
+            uri.path()
+        ),
+    );
+    (
+        http::StatusCode::METHOD_NOT_ALLOWED,
+        [(http::header::ALLOW, "POST")],
         axum::Json(e.body("", None, time::OffsetDateTime::now_utc())),
     )
         .into_response()
