@@ -557,21 +557,11 @@ mod legs {
         legs_for(Port::Node).await;
     }
 
-    // Mock bug (reported to the lead, not ours to fix): msal4j and MSAL Go add
-    // `openid profile offline_access` to every client_credentials scope, as
-    // they do against Entra, which ignores them; mock-entra answers
-    // AADSTS1002012. Run with `--ignored` to see it.
-    #[ignore = "mock-entra refuses the OIDC scopes msal4j adds on client_credentials (AADSTS1002012)"]
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn msal4j_runs_the_three_legs() {
         legs_for(Port::Java).await;
     }
 
-    // Mock bug (reported to the lead, not ours to fix): msal4j and MSAL Go add
-    // `openid profile offline_access` to every client_credentials scope, as
-    // they do against Entra, which ignores them; mock-entra answers
-    // AADSTS1002012. Run with `--ignored` to see it.
-    #[ignore = "mock-entra refuses the OIDC scopes MSAL Go adds on client_credentials (AADSTS1002012)"]
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn msal_go_runs_the_three_legs() {
         legs_for(Port::Go).await;
