@@ -30,10 +30,15 @@ pub enum DriverFailure {
         source: std::io::Error,
     },
     #[error("the {port} driver's pipe failed: {source}")]
-    Io { port: String, source: std::io::Error },
+    Io {
+        port: String,
+        source: std::io::Error,
+    },
     #[error("the {port} driver exited before replying (stderr tail: {stderr_tail})")]
     Exited { port: String, stderr_tail: String },
-    #[error("the {port} driver replied with something that is not the protocol: {line:?}: {reason}")]
+    #[error(
+        "the {port} driver replied with something that is not the protocol: {line:?}: {reason}"
+    )]
     BadReply {
         port: String,
         line: String,
