@@ -376,51 +376,25 @@ async fn user_fic_refusals() {
         .unwrap()
         .to_owned();
     let scope = "api://contoso-api/read openid profile offline_access";
-    h.user_fic(
-        AGENT_A,
-        &t1,
-        &t2,
-        ("username", "mallory@contoso.com"),
-        scope,
-    )
-    .await
-    .refused(400, 50034);
-    h.user_fic(
-        AGENT_A,
-        &t1,
-        &t2,
-        ("user_id", "99999999-aaaa-4bbb-8ccc-000000000009"),
-        scope,
-    )
-    .await
-    .refused(400, 50034);
-    h.user_fic(
-        AGENT_A,
-        &t1,
-        &t2,
-        ("username", "bob@contoso.com"),
-        "api://contoso-api/read",
-    )
-    .await
-    .refused(400, 70011);
-    h.user_fic(
-        AGENT_A,
-        &t1,
-        &t2,
-        ("username", "bob@contoso.com"),
-        "api://contoso-api/admin openid",
-    )
-    .await
-    .refused(400, 70011);
-    h.user_fic(
-        AGENT_A,
-        &t1,
-        &t2,
-        ("username", "bob@contoso.com"),
-        "api://unknown/read openid",
-    )
-    .await
-    .refused(400, 500011);
+    // One row per refusal: (user identifier, scope, status, AADSTS code).
+    let bob = ("username", "bob@contoso.com");
+    let rows = [
+        (("username", "mallory@contoso.com"), scope, 400, 50034),
+        (
+            ("user_id", "99999999-aaaa-4bbb-8ccc-000000000009"),
+            scope,
+            400,
+            50034,
+        ),
+        (bob, "api://contoso-api/read", 400, 70011),
+        (bob, "api://contoso-api/admin openid", 400, 70011),
+        (bob, "api://unknown/read openid", 400, 500011),
+    ];
+    for (user, scope, status, code) in rows {
+        h.user_fic(AGENT_A, &t1, &t2, user, scope)
+            .await
+            .refused(status, code);
+    }
     let common = [
         ("grant_type", "user_fic"),
         ("client_id", AGENT_A),
