@@ -2,15 +2,22 @@
 //! (HTTP/1.1, as `wrk` drives a server), sending pre-built form bodies as
 //! fast as answers come back, for a warm-up and then a measured window.
 //!
-//! Bodies are built before the clock starts, so the generator spends its
-//! time on HTTP, not on encoding or signing.
+//! Bodies are built before the clock starts, and each worker drives a bare
+//! hyper HTTP/1.1 connection (no pool, redirects or decompression): the
+//! generator shares the machine's two cores with the server, so every
+//! microsecond it spends per request is taken from the server being measured.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use reqwest::header::{CONTENT_TYPE, HeaderValue};
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
+use hyper::header::{CONTENT_TYPE, HOST, HeaderValue};
+use hyper_util::rt::TokioIo;
+use rustls_pki_types::ServerName;
+use rustls_pki_types::pem::PemObject;
 
 use super::cpu::cpu_time;
 use super::stats::percentile;
@@ -89,17 +96,91 @@ struct WorkerResult {
     exhausted: bool,
 }
 
-fn client(ca_pem: Option<&str>) -> anyhow::Result<reqwest::Client> {
-    let mut builder = reqwest::Client::builder()
-        .http1_only()
-        .pool_max_idle_per_host(1)
-        .tcp_nodelay(true)
-        .timeout(Duration::from_secs(30));
-    if let Some(pem) = ca_pem {
-        let ca = reqwest::Certificate::from_pem(pem.as_bytes()).context("reading the CA PEM")?;
-        builder = builder.tls_certs_only([ca]);
+/// Where the workers connect, and how.
+struct Target {
+    url: url::Url,
+    addr: String,
+    tls: Option<(tokio_rustls::TlsConnector, ServerName<'static>)>,
+}
+
+impl Target {
+    fn new(url: &str, ca_pem: Option<&str>) -> anyhow::Result<Target> {
+        let url = url::Url::parse(url).context("parsing the token endpoint URL")?;
+        let host = url.host_str().context("the URL has no host")?.to_owned();
+        let port = url.port_or_known_default().context("the URL has no port")?;
+        let tls = match url.scheme() {
+            "http" => None,
+            "https" => {
+                let mut roots = rustls::RootCertStore::empty();
+                let pem = ca_pem.context("an https URL needs the CA to trust")?;
+                for cert in rustls_pki_types::CertificateDer::pem_slice_iter(pem.as_bytes()) {
+                    roots
+                        .add(cert.context("reading the CA PEM")?)
+                        .context("adding the CA")?;
+                }
+                let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+                let config = rustls::ClientConfig::builder_with_provider(provider)
+                    .with_safe_default_protocol_versions()
+                    .context("TLS versions")?
+                    .with_root_certificates(roots)
+                    .with_no_client_auth();
+                let name = ServerName::try_from(host.clone()).context("the TLS server name")?;
+                Some((tokio_rustls::TlsConnector::from(Arc::new(config)), name))
+            }
+            other => anyhow::bail!("unsupported scheme {other}"),
+        };
+        Ok(Target {
+            addr: format!("{host}:{port}"),
+            url,
+            tls,
+        })
     }
-    builder.build().context("building the HTTP client")
+
+    async fn connect(&self) -> anyhow::Result<SendRequest<Full<bytes::Bytes>>> {
+        let tcp = tokio::net::TcpStream::connect(&self.addr)
+            .await
+            .with_context(|| format!("connecting to {}", self.addr))?;
+        tcp.set_nodelay(true)?;
+        match &self.tls {
+            None => handshake(tcp).await,
+            Some((connector, name)) => {
+                let tls = connector
+                    .connect(name.clone(), tcp)
+                    .await
+                    .context("TLS handshake")?;
+                handshake(tls).await
+            }
+        }
+    }
+
+    fn request(&self, body: bytes::Bytes) -> hyper::Request<Full<bytes::Bytes>> {
+        let mut request = hyper::Request::new(Full::new(body));
+        *request.method_mut() = hyper::Method::POST;
+        *request.uri_mut() = self.url[url::Position::BeforePath..]
+            .parse()
+            .expect("a path from a parsed URL is a valid URI");
+        let headers = request.headers_mut();
+        headers.insert(
+            HOST,
+            HeaderValue::from_str(&self.addr).expect("host:port is a valid header value"),
+        );
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        request
+    }
+}
+
+async fn handshake<S>(stream: S) -> anyhow::Result<SendRequest<Full<bytes::Bytes>>>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (send, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .context("HTTP/1.1 handshake")?;
+    tokio::spawn(connection);
+    Ok(send)
 }
 
 /// Runs `load` on the current Tokio runtime.
@@ -122,12 +203,12 @@ pub async fn run(load: &Load) -> anyhow::Result<Measurement> {
             after.2 - before.2,
         )
     });
+    let target = Arc::new(Target::new(&load.url, load.ca_pem.as_deref())?);
     let mut workers = Vec::with_capacity(load.concurrency);
     for _ in 0..load.concurrency {
-        let http = client(load.ca_pem.as_deref())?;
-        let (url, bodies, next) = (load.url.clone(), load.bodies.clone(), next.clone());
+        let (target, bodies, next) = (target.clone(), load.bodies.clone(), next.clone());
         workers.push(tokio::spawn(async move {
-            worker(http, url, bodies, next, measure_from, stop_at).await
+            worker(target, bodies, next, measure_from, stop_at).await
         }));
     }
     let mut latencies = Vec::new();
@@ -163,20 +244,19 @@ pub async fn run(load: &Load) -> anyhow::Result<Measurement> {
 }
 
 async fn worker(
-    http: reqwest::Client,
-    url: String,
+    target: Arc<Target>,
     bodies: Arc<Bodies>,
     next: Arc<AtomicUsize>,
     measure_from: Instant,
     stop_at: Instant,
 ) -> WorkerResult {
-    let form = HeaderValue::from_static("application/x-www-form-urlencoded");
     let mut result = WorkerResult {
         latencies: Vec::new(),
         failures: 0,
         last_end: None,
         exhausted: false,
     };
+    let mut connection = None;
     loop {
         let began = Instant::now();
         if began >= stop_at {
@@ -186,17 +266,32 @@ async fn worker(
             result.exhausted = true;
             return result;
         };
-        let answer = http
-            .post(&url)
-            .header(CONTENT_TYPE, form.clone())
-            .body(body.clone())
-            .send()
-            .await;
-        // The whole body is read: a token response is only useful whole,
-        // and the connection is reused only after it.
-        let ok = match answer {
-            Ok(r) => r.status() == reqwest::StatusCode::OK && r.bytes().await.is_ok(),
-            Err(_) => false,
+        // A connection the server closed (or never opened) is replaced, and
+        // the request that found it so counts as a failure.
+        if connection
+            .as_ref()
+            .is_none_or(|c: &SendRequest<_>| c.is_closed())
+        {
+            connection = target.connect().await.ok();
+        }
+        let ok = match connection.as_mut() {
+            Some(send) => match async {
+                send.ready().await?;
+                send.send_request(target.request(body.clone())).await
+            }
+            .await
+            {
+                // The whole body is read: a token response is only useful
+                // whole, and the connection is reused only after it.
+                Ok(r) => {
+                    r.status() == hyper::StatusCode::OK && r.into_body().collect().await.is_ok()
+                }
+                Err(_) => {
+                    connection = None;
+                    false
+                }
+            },
+            None => false,
         };
         let ended = Instant::now();
         if began >= measure_from {

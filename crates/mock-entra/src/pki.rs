@@ -6,7 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
-use jsonwebtoken::{DecodingKey, EncodingKey};
+use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::DecodingKey;
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose, SanType,
@@ -40,8 +43,15 @@ pub struct TlsIdentity {
 }
 
 /// The RS256 key every issued token is signed with.
+///
+/// The private key is parsed once, here: signing is the one expensive step
+/// per token, and re-parsing the key per signature (what
+/// `jsonwebtoken::encode` does with an `EncodingKey`) costs more than the
+/// signature itself.
 pub struct SigningKey {
-    pub encoding: EncodingKey,
+    pair: RsaKeyPair,
+    /// The constant JOSE header, base64url-encoded once.
+    header_b64: String,
     pub decoding: DecodingKey,
     /// `kid` and `x5t` of the JWKS entry (base64url SHA-1 of the certificate).
     pub kid: String,
@@ -94,9 +104,19 @@ impl Pki {
                 signing,
             });
         }
-        // The RSA key is the slow part of start-up; make it while the
-        // (ECDSA) CA and server certificate are made.
-        let rsa = std::thread::spawn(|| KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256));
+        // The RSA key is the slow part of start-up: its prime search takes
+        // anywhere from 20 to 160 ms. Two searches race (the first key found
+        // is used, the other thread finishes unobserved), which cuts the
+        // median and the tail, while the (ECDSA) CA and server certificate
+        // are made here.
+        let (found, rsa) = std::sync::mpsc::channel();
+        for _ in 0..2 {
+            let found = found.clone();
+            std::thread::spawn(move || {
+                let _ = found.send(KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256));
+            });
+        }
+        drop(found);
 
         let ca_key = KeyPair::generate()?;
         let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
@@ -134,7 +154,7 @@ impl Pki {
         let server_cert = server_params.signed_by(&server_key, &ca)?;
 
         let rsa = rsa
-            .join()
+            .recv()
             .map_err(|_| PkiError::SigningKey("key generation panicked".into()))??;
         let mut signing_params = CertificateParams::new(Vec::<String>::new())?;
         signing_params.distinguished_name.push(
@@ -213,22 +233,57 @@ fn write(path: &Path, contents: &str) -> Result<(), PkiError> {
 }
 
 fn signing_key(cert_pem: &str, key_pem: &str) -> Result<SigningKey, PkiError> {
-    use rustls_pki_types::CertificateDer;
     use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
     let err = |e: String| PkiError::SigningKey(e);
-    let encoding = EncodingKey::from_rsa_pem(key_pem.as_bytes()).map_err(|e| err(e.to_string()))?;
+    let key_der =
+        PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).map_err(|e| err(e.to_string()))?;
+    let pair = match &key_der {
+        PrivateKeyDer::Pkcs8(k) => RsaKeyPair::from_pkcs8(k.secret_pkcs8_der()),
+        PrivateKeyDer::Pkcs1(k) => RsaKeyPair::from_der(k.secret_pkcs1_der()),
+        _ => return Err(err("the signing key is not an RSA key".into())),
+    }
+    .map_err(|e| err(e.to_string()))?;
     let cert_der = CertificateDer::from_pem_slice(cert_pem.as_bytes())
         .map_err(|e| err(e.to_string()))?
         .to_vec();
     let public = RsaPublic::from_cert_der(&cert_der).map_err(err)?;
+    let kid = fic_protocol::thumbprint::x5t_sha1(&cert_der);
+    // `kid` and `x5t` both name the JWKS entry, as in Entra's tokens; the
+    // field order is the one the journal snapshots pin.
+    let header = serde_json::json!({ "typ": "JWT", "alg": "RS256", "kid": kid, "x5t": kid });
     Ok(SigningKey {
-        encoding,
+        pair,
+        header_b64: URL_SAFE_NO_PAD.encode(header.to_string()),
         decoding: public.decoding_key(),
-        kid: fic_protocol::thumbprint::x5t_sha1(&cert_der),
+        kid,
         n: public.n_b64,
         e: public.e_b64,
         cert_der,
     })
+}
+
+impl SigningKey {
+    /// A compact RS256 JWS of `claims` under this key's header.
+    pub fn sign_jwt(&self, claims: &serde_json::Value) -> String {
+        let mut jws = String::with_capacity(1024);
+        jws.push_str(&self.header_b64);
+        jws.push('.');
+        URL_SAFE_NO_PAD.encode_string(claims.to_string(), &mut jws);
+        let mut signature = vec![0u8; self.pair.public_modulus_len()];
+        // PKCS#1 v1.5 is deterministic: the RNG is never drawn from.
+        self.pair
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &aws_lc_rs::rand::SystemRandom::new(),
+                jws.as_bytes(),
+                &mut signature,
+            )
+            .expect("RS256 with a key parsed at start and a right-sized buffer cannot fail");
+        jws.push('.');
+        URL_SAFE_NO_PAD.encode_string(&signature, &mut jws);
+        jws
+    }
 }
 
 /// An RSA public key taken from a certificate.
@@ -241,8 +296,6 @@ pub struct RsaPublic {
 
 impl RsaPublic {
     pub fn from_cert_der(der: &[u8]) -> Result<RsaPublic, String> {
-        use base64::Engine;
-        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
         use x509_parser::public_key::PublicKey;
         let (_, cert) = x509_parser::parse_x509_certificate(der)
             .map_err(|e| format!("not an X.509 certificate: {e}"))?;

@@ -1,7 +1,6 @@
 //! Minting tokens: v2 access tokens (app and user), id tokens, refresh
 //! tokens and `client_info`, all signed with the one RS256 key.
 
-use jsonwebtoken::{Algorithm, Header};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
@@ -17,11 +16,7 @@ pub const REFRESH_TOKEN_SECONDS: i64 = 90 * 24 * 3600;
 
 /// Signs `claims` as Entra does: RS256 with `kid` and `x5t` naming the JWKS key.
 pub fn sign(state: &MockState, claims: &Value) -> String {
-    let mut header = Header::new(Algorithm::RS256);
-    header.kid = Some(state.pki.signing.kid.clone());
-    header.x5t = Some(state.pki.signing.kid.clone());
-    jsonwebtoken::encode(&header, claims, &state.pki.signing.encoding)
-        .expect("RS256 signing with a key parsed at start cannot fail")
+    state.pki.signing.sign_jwt(claims)
 }
 
 fn base_claims(state: &MockState, tenant: &Tenant, aud: &str, now: i64) -> Map<String, Value> {

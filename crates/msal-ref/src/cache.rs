@@ -324,11 +324,67 @@ impl AccessTokenQuery {
     }
 }
 
+/// The fields an access token must share with a query to match it, folded
+/// the way [`AccessTokenQuery::matches`] compares them. The scan that
+/// follows a missed exact-key lookup only visits the query's partition, so
+/// a miss costs the same with 1k or 100k cached agents.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+struct Partition {
+    client_id: String,
+    environment: String,
+    realm: String,
+    home_account_id: String,
+    ext_cache_key: String,
+}
+
+impl Partition {
+    fn new(
+        client_id: &str,
+        environment: &str,
+        realm: &str,
+        home_account_id: Option<&str>,
+        ext_cache_key: Option<&str>,
+    ) -> Partition {
+        // `None` and "" match each other in `matches`, so both fold to "".
+        let fold = |s: Option<&str>| s.unwrap_or_default().to_ascii_lowercase();
+        Partition {
+            client_id: client_id.to_owned(),
+            environment: environment.to_ascii_lowercase(),
+            realm: realm.to_ascii_lowercase(),
+            home_account_id: fold(home_account_id),
+            ext_cache_key: fold(ext_cache_key),
+        }
+    }
+
+    fn of_entry(e: &AccessTokenEntry) -> Partition {
+        Partition::new(
+            &e.client_id,
+            &e.environment,
+            &e.realm,
+            e.home_account_id.as_deref(),
+            e.ext_cache_key.as_deref(),
+        )
+    }
+
+    fn of_query(q: &AccessTokenQuery) -> Partition {
+        Partition::new(
+            &q.client_id,
+            &q.environment,
+            &q.realm,
+            q.home_account_id.as_deref(),
+            q.ext_cache_key.as_deref(),
+        )
+    }
+}
+
 /// MSAL's unified token cache.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TokenCache {
     key_profile: KeyProfile,
     access_tokens: BTreeMap<String, AccessTokenEntry>,
+    /// Stored access-token keys by partition; derived from `access_tokens`
+    /// and kept in step by the only two writers (insert and deserialize).
+    access_token_index: BTreeMap<Partition, BTreeSet<String>>,
     accounts: BTreeMap<String, Account>,
     id_tokens: BTreeMap<String, IdTokenEntry>,
     refresh_tokens: BTreeMap<String, RefreshTokenEntry>,
@@ -367,8 +423,37 @@ impl TokenCache {
     /// Stores (or replaces) an access token under its full key.
     pub fn insert_access_token(&mut self, entry: AccessTokenEntry) -> CacheKey {
         let key = access_token_key(&entry.key_parts(), self.key_profile);
-        self.access_tokens.insert(key.as_str().to_owned(), entry);
+        self.index_access_token(key.as_str(), &entry);
+        if let Some(old) = self.access_tokens.insert(key.as_str().to_owned(), entry) {
+            self.unindex_access_token(key.as_str(), &old);
+        }
         key
+    }
+
+    fn index_access_token(&mut self, key: &str, entry: &AccessTokenEntry) {
+        self.access_token_index
+            .entry(Partition::of_entry(entry))
+            .or_default()
+            .insert(key.to_owned());
+    }
+
+    /// Drops `key` from `old`'s partition unless `old` was replaced by an
+    /// entry of the same partition (which `index_access_token` just added).
+    fn unindex_access_token(&mut self, key: &str, old: &AccessTokenEntry) {
+        let partition = Partition::of_entry(old);
+        let replaced_in_place = self
+            .access_tokens
+            .get(key)
+            .is_some_and(|new| Partition::of_entry(new) == partition);
+        if replaced_in_place {
+            return;
+        }
+        if let Some(keys) = self.access_token_index.get_mut(&partition) {
+            keys.remove(key);
+            if keys.is_empty() {
+                self.access_token_index.remove(&partition);
+            }
+        }
     }
 
     /// A live access token for the query. The exact key is tried first,
@@ -388,8 +473,10 @@ impl TokenCache {
         {
             return Some((key, e));
         }
-        self.access_tokens
+        let candidates = self.access_token_index.get(&Partition::of_query(query))?;
+        candidates
             .iter()
+            .filter_map(|k| Some((k, self.access_tokens.get(k)?)))
             .find(|(_, e)| query.matches(e) && live(e))
             .map(|(k, e)| (CacheKey::from_stored(k), e))
     }
@@ -543,6 +630,13 @@ impl TokenCache {
                 }
             }
         }
+        for (key, entry) in &cache.access_tokens {
+            cache
+                .access_token_index
+                .entry(Partition::of_entry(entry))
+                .or_default()
+                .insert(key.clone());
+        }
         Ok(cache)
     }
 }
@@ -648,6 +742,36 @@ mod tests {
         );
         q.key_id = Some("thumb-a".into());
         assert_eq!(cache.find_access_token(&q, NOW).unwrap().1.secret, "pop");
+    }
+
+    #[test]
+    fn the_scan_index_survives_round_trips_case_and_replacement() {
+        let mut cache = TokenCache::new(KeyProfile::Atext);
+        for agent in 0..50 {
+            cache.insert_access_token(app_token(
+                &format!("a{agent}"),
+                Some(&format!("agent-{agent}")),
+            ));
+        }
+        let mut t = app_token("user", None);
+        t.home_account_id = Some("oid.tid".into());
+        t.target = "api://res/Read openid profile".into();
+        cache.insert_access_token(t.clone());
+        let mut q = app_query(None);
+        q.home_account_id = Some("OID.tid".into());
+        q.environment = q.environment.to_uppercase();
+        q.scopes = vec!["api://res/read".into()];
+        // Found by the scan (a subset of the scopes), case-insensitively,
+        // before and after a JSON round trip.
+        assert_eq!(cache.find_access_token(&q, NOW).unwrap().1.secret, "user");
+        let reread = TokenCache::deserialize_json(&cache.serialize_json().unwrap()).unwrap();
+        assert_eq!(reread.find_access_token(&q, NOW).unwrap().1.secret, "user");
+        // Replacing the entry under its key keeps exactly one index entry.
+        t.secret = "user-2".into();
+        cache.insert_access_token(t);
+        assert_eq!(cache.find_access_token(&q, NOW).unwrap().1.secret, "user-2");
+        let indexed: usize = cache.access_token_index.values().map(BTreeSet::len).sum();
+        assert_eq!(indexed, cache.access_tokens.len());
     }
 
     #[test]
