@@ -88,7 +88,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     for section in &args.sections {
         match section {
             Section::Signing => results.openssl_sign_per_core = Some(run_signing(&args)?),
-            Section::Throughput => results.rows = run_throughput(&args, work.path(), cores)?,
+            Section::Throughput => results.rows = run_throughput(&args, work.path())?,
             Section::Startup => {
                 println!("\n## start-up: spawn to ready line (ms)");
                 let s = startup::measure(work.path(), args.startup_runs)?;
@@ -132,11 +132,7 @@ fn run_signing(args: &BenchArgs) -> anyhow::Result<f64> {
     Ok(openssl)
 }
 
-fn run_throughput(
-    args: &BenchArgs,
-    work: &std::path::Path,
-    cores: usize,
-) -> anyhow::Result<Vec<Row>> {
+fn run_throughput(args: &BenchArgs, work: &std::path::Path) -> anyhow::Result<Vec<Row>> {
     println!(
         "\n## token throughput (client_credentials + fmi_path; {} run(s) x {}s after {}s warm-up; medians)",
         args.runs, args.duration, args.warmup
@@ -151,10 +147,10 @@ fn run_throughput(
         duration: Duration::from_secs_f64(args.duration),
         peer: !args.no_peer,
     };
-    // The generator shares the machine with the servers; it gets as many
-    // threads as there are cores, like the mock.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(cores)
+    // The generator shares the machine with the servers, so it runs on one
+    // thread (as `wrk -t1` would): it needs about a fifth of a core at the
+    // mock's rate, and a second thread only adds cross-thread wake-ups.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the generator's runtime")?;
