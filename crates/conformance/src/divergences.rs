@@ -1,8 +1,10 @@
-//! Known, deliberate differences between a real port and the reference
-//! client, declared in `fixtures/divergences.toml`. The matrix reports a
-//! failing scenario that is declared here as *divergent* rather than failed;
-//! a declaration that no longer matches a failure is *stale* and fails the
-//! run, so the file cannot quietly outlive the behaviour it describes.
+//! Known differences between a real port and the reference client, declared
+//! in `fixtures/divergences.toml`: deliberate ones (*divergent*) and bugs
+//! found in a released port (*known port bug*). The matrix reports a failing
+//! scenario declared here as one of those rather than failed; a declaration
+//! that no longer matches a failure is *stale* and fails the run, so the
+//! file cannot quietly outlive the behaviour it describes (a port release
+//! that fixes its bug turns the entry stale).
 
 use std::path::{Path, PathBuf};
 
@@ -49,12 +51,28 @@ pub enum DivergenceError {
     },
 }
 
+/// Why a port fails a scenario on purpose, or knowingly.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DivergenceKind {
+    /// The port chose another behaviour (another cache-key layout, a check
+    /// it leaves to the IdP): reported, never a failure.
+    #[default]
+    Divergence,
+    /// The released port is wrong by its own design or the protocol, and
+    /// the harness found it: reported apart so it is not mistaken for a
+    /// choice, and not a CI failure, since no one here can fix the port.
+    PortBug,
+}
+
 /// One declared divergence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Divergence {
     /// `python`, `node`, `java` or `go` (the matrix column).
     pub port: String,
+    #[serde(default)]
+    pub kind: DivergenceKind,
     /// The scenario's name, exactly as in its feature file.
     pub scenario: String,
     /// What the port does differently, in a sentence.

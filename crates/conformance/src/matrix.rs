@@ -3,7 +3,8 @@
 //! skipped.
 //!
 //! Classification keeps `fixtures/divergences.toml` honest:
-//! - a failing scenario declared there is *divergent* (expected, reported);
+//! - a failing scenario declared there is *divergent* (expected, reported),
+//!   or a *known port bug* when declared with `kind = "port-bug"`;
 //! - a failing scenario not declared there *fails*;
 //! - a declared scenario that now passes is *stale* and fails the run, as
 //!   does a declaration naming a scenario the suite does not have.
@@ -20,7 +21,7 @@ use futures::future::BoxFuture;
 use serde::Serialize;
 
 use crate::client_under_test::{ClientFactory, ClientUnderTest, DriverFailure};
-use crate::divergences::Divergences;
+use crate::divergences::{DivergenceKind, Divergences};
 use crate::driver_protocol::{Command, Hello};
 use crate::port_driver::{Launch, PortDriver};
 use crate::ports::{Availability, PROTOCOL_CAPABILITIES, Port};
@@ -118,6 +119,14 @@ pub enum Verdict {
         step: String,
         message: String,
     },
+    /// Failed because of a bug in the released port, declared (with
+    /// `kind = "port-bug"`) in `fixtures/divergences.toml`.
+    KnownPortBug {
+        what: String,
+        spec: String,
+        step: String,
+        message: String,
+    },
     /// Declared divergent, but it passed (or cannot run): the declaration
     /// is out of date.
     Stale {
@@ -140,6 +149,7 @@ impl Verdict {
             Verdict::Pass => "pass",
             Verdict::Fail { .. } => "FAIL",
             Verdict::Divergent { .. } => "divergent",
+            Verdict::KnownPortBug { .. } => "known port bug",
             Verdict::Stale { .. } => "STALE",
             Verdict::NotSupported { .. } => "not supported",
         }
@@ -191,11 +201,19 @@ pub fn classify(
                             "{message}\n(declared divergent at `{expected}`, but failed at this step)"
                         ),
                     },
-                    _ => Verdict::Divergent {
-                        what: d.what.clone(),
-                        spec: d.spec.clone(),
-                        step: step.clone(),
-                        message: message.clone(),
+                    _ => match d.kind {
+                        DivergenceKind::Divergence => Verdict::Divergent {
+                            what: d.what.clone(),
+                            spec: d.spec.clone(),
+                            step: step.clone(),
+                            message: message.clone(),
+                        },
+                        DivergenceKind::PortBug => Verdict::KnownPortBug {
+                            what: d.what.clone(),
+                            spec: d.spec.clone(),
+                            step: step.clone(),
+                            message: message.clone(),
+                        },
                     },
                 },
                 (ScenarioOutcome::NotSupported { capability }, None) => Verdict::NotSupported {
@@ -406,6 +424,18 @@ mod tests {
         let (cells, _) = classify("python", &results, &d, false);
         let labels: Vec<_> = cells.iter().map(|c| c.verdict.label()).collect();
         assert_eq!(labels, ["pass", "FAIL", "FAIL", "pass", "not supported"]);
+    }
+
+    #[test]
+    fn a_declared_port_bug_is_reported_apart_and_goes_stale_when_fixed() {
+        let text = "[[divergence]]\nport = \"java\"\nkind = \"port-bug\"\nscenario = \"bug\"\nwhat = \"PORT BUG\"\nspec = \"SPEC §5\"\n";
+        let d = Divergences::parse(text, Path::new("t.toml")).unwrap();
+        let (cells, _) = classify("java", &[result("bug", failed())], &d, false);
+        assert_eq!(cells[0].verdict.label(), "known port bug");
+        assert!(!cells[0].verdict.is_failure());
+        let (cells, _) = classify("java", &[result("bug", ScenarioOutcome::Passed)], &d, false);
+        assert_eq!(cells[0].verdict.label(), "STALE");
+        assert!(cells[0].verdict.is_failure());
     }
 
     #[test]

@@ -117,10 +117,11 @@ fn column_summary(column: &PortColumn) -> String {
         ColumnState::Ran { cells, .. } => {
             let count = |label: &str| cells.iter().filter(|c| c.verdict.label() == label).count();
             format!(
-                "{}: {} pass, {} divergent, {} not supported, {} fail, {} stale",
+                "{}: {} pass, {} divergent, {} known port bug, {} not supported, {} fail, {} stale",
                 column.port,
                 count("pass"),
                 count("divergent"),
+                count("known port bug"),
                 count("not supported"),
                 count("FAIL"),
                 count("STALE"),
@@ -153,6 +154,9 @@ fn details(matrix: &Matrix) -> String {
                     }
                     Verdict::Divergent { what, spec, .. } => {
                         let _ = writeln!(out, "divergent {port} · {name}: {what} ({spec})");
+                    }
+                    Verdict::KnownPortBug { what, spec, .. } => {
+                        let _ = writeln!(out, "known port bug {port} · {name}: {what} ({spec})");
                     }
                     Verdict::Stale { what, outcome } => {
                         let _ = writeln!(
@@ -202,8 +206,9 @@ pub fn json(matrix: &Matrix) -> String {
 }
 
 /// `--report junit`: one `<testsuite>` per port, one `<testcase>` per
-/// scenario. Fail and stale are failures; not supported and skipped are
-/// skipped; divergent passes, with the declaration in `<system-out>`.
+/// scenario. Fail and stale are failures; not supported, skipped and known
+/// port bugs are skipped (with the bug in the message); divergent passes,
+/// with the declaration in `<system-out>`.
 pub fn junit(matrix: &Matrix) -> String {
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"fic-harness run\">\n",
@@ -221,7 +226,12 @@ pub fn junit(matrix: &Matrix) -> String {
                     + unknown_divergences.len();
                 let skipped = cells
                     .iter()
-                    .filter(|c| matches!(c.verdict, Verdict::NotSupported { .. }))
+                    .filter(|c| {
+                        matches!(
+                            c.verdict,
+                            Verdict::NotSupported { .. } | Verdict::KnownPortBug { .. }
+                        )
+                    })
                     .count();
                 let _ = writeln!(
                     out,
@@ -287,6 +297,18 @@ fn testcase(port: &str, cell: &Cell) -> String {
             message,
         } => format!(
             "{open}><system-out>divergent ({}): {}\nat {}: {}</system-out></testcase>\n",
+            xml(spec),
+            xml(what),
+            xml(step),
+            xml(message)
+        ),
+        Verdict::KnownPortBug {
+            what,
+            spec,
+            step,
+            message,
+        } => format!(
+            "{open}><skipped message=\"known port bug ({}): {}\"/><system-out>at {}: {}</system-out></testcase>\n",
             xml(spec),
             xml(what),
             xml(step),
@@ -387,7 +409,9 @@ mod tests {
         assert_eq!(lines[1], "scenario     | rust | node          | java");
         assert_eq!(lines[3], "Leg 1 › keys | pass | divergent     | skipped");
         assert_eq!(lines[4], "Leg 1 › pop  | pass | not supported | skipped");
-        assert!(text.contains("node: 0 pass, 1 divergent, 1 not supported, 0 fail, 0 stale"));
+        assert!(text.contains(
+            "node: 0 pass, 1 divergent, 0 known port bug, 1 not supported, 0 fail, 0 stale"
+        ));
         assert!(text.contains("java: skipped, because `java` is not on PATH"));
         assert!(text.contains("divergent node · keys: accesstoken + double dash (SPEC §4)"));
         assert!(text.trim_end().ends_with("result: ok"), "{text}");

@@ -75,8 +75,17 @@ pub fn without_port(value: &Value, base_url: &str) -> Value {
 /// that change per run are redacted too: unix times ("Expired at
 /// 1795424603; now is …") and the random `jti` of a replayed assertion.
 pub fn redact_description(text: &str) -> String {
-    let text = redact_after(text, "Trace ID: ", is_id_char);
-    let text = redact_after(&text, "Correlation ID: ", is_id_char);
+    let mut text = redact_after(text, "Trace ID: ", is_id_char);
+    text = redact_after(&text, "Correlation ID: ", is_id_char);
+    // Ports that quote Entra's raw JSON body in their message (MSAL Go)
+    // carry the same values again as JSON fields.
+    for field in [
+        "\"trace_id\":\"",
+        "\"correlation_id\":\"",
+        "\"timestamp\":\"",
+    ] {
+        text = redact_after(&text, field, |c| c != '"');
+    }
     let text = redact_timestamps(&text);
     redact_jti(&redact_unix_times(&text))
 }
@@ -203,6 +212,10 @@ const VOLATILE_FIELDS: [&str; 5] = [
     "client-request-id",
 ];
 
+/// Form fields that name the machine the port runs on (msal-node puts its
+/// telemetry in the body): the snapshot must hold on any CI runner.
+const PLATFORM_FIELDS: [&str; 2] = ["x-client-OS", "x-client-CPU"];
+
 /// One journal entry as the snapshot shows it: what the IdP saw.
 pub fn request_view(e: &mock_entra::JournalEntry, base_url: &str) -> Value {
     let form: Map<String, Value> = e
@@ -211,6 +224,8 @@ pub fn request_view(e: &mock_entra::JournalEntry, base_url: &str) -> Value {
         .map(|(k, v)| {
             let v = if VOLATILE_FIELDS.contains(&k.as_str()) {
                 "[redacted: differs per run]".to_owned()
+            } else if PLATFORM_FIELDS.contains(&k.as_str()) {
+                "[redacted: differs per platform]".to_owned()
             } else {
                 v.clone()
             };
@@ -271,6 +286,15 @@ mod tests {
         assert_eq!(
             redact_description(node),
             "invalid_client: Error(s): 700213 - Timestamp: [redacted] - Description: AADSTS700213: x.\r\nTrace ID: [redacted]\r\nCorrelation ID: [redacted]\r\nTimestamp: [redacted] - Correlation ID: [redacted] - Trace ID: [redacted]"
+        );
+        // MSAL Go quotes the raw body: the ids and the timestamp appear again
+        // as JSON fields, and the escaped \r\n ends the ids in the description.
+        let go = r#"http call(https://localhost/t/oauth2/v2.0/token)(POST) error: reply status code was 401:
+{"error":"invalid_client","error_description":"AADSTS700213: x.\r\nTrace ID: 3b480fbc-dcc2\r\nTimestamp: 2026-11-23 08:12:00Z","error_codes":[700213],"timestamp":"2026-11-23 08:12:00Z","trace_id":"3b480fbc-dcc2","correlation_id":"c8d9dcff-d4e2"}"#;
+        assert_eq!(
+            redact_description(go),
+            r#"http call(https://localhost/t/oauth2/v2.0/token)(POST) error: reply status code was 401:
+{"error":"invalid_client","error_description":"AADSTS700213: x.\r\nTrace ID: [redacted]\r\nTimestamp: [redacted]","error_codes":[700213],"timestamp":"[redacted]","trace_id":"[redacted]","correlation_id":"[redacted]"}"#
         );
         assert_eq!(
             slug("Agent identity, Legs 1 -> 2 -> 3"),
