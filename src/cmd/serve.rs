@@ -30,6 +30,10 @@ pub struct ServeArgs {
     /// re-send (MSAL Python and msal-node re-send their cached assertion).
     #[arg(long)]
     strict_jti: bool,
+    /// The most token requests the journal keeps; past it the oldest are
+    /// dropped (counted in GET /_harness/journal's x-journal-dropped header).
+    #[arg(long, default_value_t = mock_entra::journal::DEFAULT_CAPACITY)]
+    journal_capacity: usize,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -63,6 +67,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         } else {
             JtiPolicy::AllowIdenticalResend
         },
+        journal_capacity: args.journal_capacity,
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {

@@ -371,9 +371,6 @@ fn remember_jti(
 ) -> Result<(), EntraError> {
     let digest: [u8; 32] = Sha256::digest(raw.as_bytes()).into();
     let mut seen = state.seen_jti.lock().unwrap_or_else(|p| p.into_inner());
-    if seen.len() > 50_000 {
-        seen.retain(|_, s| s.expires.saturating_add(SKEW_SECONDS) >= now);
-    }
     if let Some(previous) = seen.get(jti) {
         let identical_resend =
             previous.client_id == app.client_id && previous.assertion_sha256 == digest;
@@ -392,6 +389,7 @@ fn remember_jti(
             assertion_sha256: digest,
             expires: exp,
         },
+        now.saturating_sub(SKEW_SECONDS),
     );
     Ok(())
 }

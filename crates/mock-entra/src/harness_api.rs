@@ -24,7 +24,14 @@ fn bad_request(message: String) -> Response {
 }
 
 pub async fn get_journal(State(state): State<Arc<MockState>>) -> Response {
-    Json(state.journal.entries()).into_response()
+    let mut response = Json(state.journal.entries()).into_response();
+    // The body stays a plain array (what every driver reads); how many
+    // entries a full journal dropped rides in a header.
+    response.headers_mut().insert(
+        "x-journal-dropped",
+        http::HeaderValue::from(state.journal.dropped()),
+    );
+    response
 }
 
 pub async fn clear_journal(State(state): State<Arc<MockState>>) -> Response {

@@ -1,8 +1,14 @@
 //! Every token request that reached the mock, in arrival order, with
 //! secrets replaced by fingerprints so the journal can be printed and
 //! snapshotted safely.
+//!
+//! A long-running `serve` under load would otherwise grow without bound
+//! (thousands of entries a second), so the journal holds at most
+//! `capacity` entries: past it the oldest are dropped, counted, and logged
+//! once; `seq` keeps counting, so a reader sees the gap.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -67,34 +73,74 @@ pub struct JournalEntry {
     pub outcome: Outcome,
 }
 
-#[derive(Debug, Default)]
+/// How many entries a journal keeps unless told otherwise: a few hundred
+/// MB at most, far more than any test reads between two clears.
+pub const DEFAULT_CAPACITY: usize = 100_000;
+
+#[derive(Debug)]
 struct Inner {
-    entries: Mutex<Vec<JournalEntry>>,
+    entries: Mutex<VecDeque<JournalEntry>>,
+    capacity: usize,
+    dropped: AtomicU64,
     appended: Notify,
 }
 
 /// Cheap to clone; all clones see the same entries.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Journal {
     inner: Arc<Inner>,
 }
 
+impl Default for Journal {
+    fn default() -> Journal {
+        Journal::with_capacity(DEFAULT_CAPACITY)
+    }
+}
+
 impl Journal {
+    /// A journal keeping the newest `capacity` entries (at least one).
+    pub fn with_capacity(capacity: usize) -> Journal {
+        Journal {
+            inner: Arc::new(Inner {
+                entries: Mutex::new(VecDeque::new()),
+                capacity: capacity.max(1),
+                dropped: AtomicU64::new(0),
+                appended: Notify::new(),
+            }),
+        }
+    }
+
     /// Appends `entry`, numbering it; returns its sequence number.
     pub fn record(&self, mut entry: JournalEntry) -> u64 {
-        let seq = {
+        let (seq, first_drop) = {
             let mut entries = self.lock();
-            let seq = entries.last().map_or(1, |e| e.seq + 1);
+            let seq = entries.back().map_or(1, |e| e.seq + 1);
             entry.seq = seq;
-            entries.push(entry);
-            seq
+            entries.push_back(entry);
+            let over = entries.len() > self.inner.capacity;
+            if over {
+                entries.pop_front();
+            }
+            let first = over && self.inner.dropped.fetch_add(1, Ordering::Relaxed) == 0;
+            (seq, first)
         };
+        if first_drop {
+            tracing::warn!(
+                capacity = self.inner.capacity,
+                "journal full: dropping the oldest entries from now on (--journal-capacity raises the limit; DELETE /_harness/journal clears it)"
+            );
+        }
         self.inner.appended.notify_waiters();
         seq
     }
 
     pub fn entries(&self) -> Vec<JournalEntry> {
-        self.lock().clone()
+        self.lock().iter().cloned().collect()
+    }
+
+    /// Entries dropped because the journal was full, since it was made.
+    pub fn dropped(&self) -> u64 {
+        self.inner.dropped.load(Ordering::Relaxed)
     }
 
     pub fn len(&self) -> usize {
@@ -123,7 +169,7 @@ impl Journal {
         tokio::time::timeout(timeout, wait).await.is_ok()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<JournalEntry>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<JournalEntry>> {
         // A panic elsewhere must not take the journal down with it.
         self.inner.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -169,5 +215,17 @@ mod tests {
             "redacted:".len() + 12
         );
         assert_ne!(fingerprint("a"), fingerprint("b"));
+    }
+
+    #[test]
+    fn a_full_journal_drops_the_oldest_and_counts_them() {
+        let j = Journal::with_capacity(3);
+        for _ in 0..5 {
+            j.record(entry());
+        }
+        let seqs: Vec<u64> = j.entries().iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, [3, 4, 5]);
+        assert_eq!(j.dropped(), 2);
+        assert_eq!(j.len(), 3);
     }
 }

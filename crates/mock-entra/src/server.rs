@@ -35,6 +35,8 @@ pub struct MockConfig {
     pub state_dir: Option<PathBuf>,
     pub directory: Directory,
     pub jti_policy: JtiPolicy,
+    /// The most journal entries kept; the oldest are dropped past it.
+    pub journal_capacity: usize,
 }
 
 impl Default for MockConfig {
@@ -46,6 +48,7 @@ impl Default for MockConfig {
             state_dir: None,
             directory: Directory::default_directory(),
             jti_policy: JtiPolicy::default(),
+            journal_capacity: crate::journal::DEFAULT_CAPACITY,
         }
     }
 }
@@ -134,7 +137,7 @@ impl MockEntra {
             base_url: base_url.clone(),
             host: config.host,
             port,
-            journal: Journal::default(),
+            journal: Journal::with_capacity(config.journal_capacity),
             faults: Faults::default(),
             clock: Clock::default(),
             jti_policy: config.jti_policy,

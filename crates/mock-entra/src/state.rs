@@ -31,6 +31,52 @@ pub struct SeenJti {
     pub expires: i64,
 }
 
+/// The `jti`s of accepted client assertions, each remembered until its
+/// assertion has expired (a replay after that is refused for its `exp`).
+#[derive(Debug)]
+pub struct SeenJtis {
+    entries: HashMap<String, SeenJti>,
+    /// The size at which expired entries are next pruned.
+    prune_at: usize,
+}
+
+const MIN_PRUNE_AT: usize = 50_000;
+
+impl Default for SeenJtis {
+    fn default() -> SeenJtis {
+        SeenJtis {
+            entries: HashMap::new(),
+            prune_at: MIN_PRUNE_AT,
+        }
+    }
+}
+
+impl SeenJtis {
+    pub fn get(&self, jti: &str) -> Option<&SeenJti> {
+        self.entries.get(jti)
+    }
+
+    /// Records `jti`; entries whose assertion expired before `horizon` are
+    /// pruned first when the set has grown enough.
+    pub fn insert(&mut self, jti: String, seen: SeenJti, horizon: i64) {
+        if self.entries.len() >= self.prune_at {
+            self.entries.retain(|_, s| s.expires >= horizon);
+            // Pruning again only once the live set has doubled keeps the
+            // cost per insert constant even when most entries are live.
+            self.prune_at = (self.entries.len() * 2).max(MIN_PRUNE_AT);
+        }
+        self.entries.insert(jti, seen);
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
 /// What a refresh token stands for.
 #[derive(Debug, Clone)]
 pub struct RefreshGrant {
@@ -53,7 +99,7 @@ pub struct MockState {
     pub faults: Faults,
     pub clock: Clock,
     pub jti_policy: JtiPolicy,
-    pub seen_jti: Mutex<HashMap<String, SeenJti>>,
+    pub seen_jti: Mutex<SeenJtis>,
     pub refresh_tokens: Mutex<HashMap<String, RefreshGrant>>,
 }
 
@@ -80,5 +126,36 @@ impl MockState {
             h.eq_ignore_ascii_case(&self.host) || h == "localhost" || h == "127.0.0.1"
         });
         scheme_ok && host_ok && url.port_or_known_default() == Some(self.port)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seen(expires: i64) -> SeenJti {
+        SeenJti {
+            client_id: "c".into(),
+            assertion_sha256: [0; 32],
+            expires,
+        }
+    }
+
+    #[test]
+    fn expired_jtis_are_pruned_and_live_ones_kept() {
+        let mut jtis = SeenJtis::default();
+        for i in 0..MIN_PRUNE_AT {
+            // Half expired before the horizon (1000), half live.
+            jtis.insert(
+                format!("{i}"),
+                seen(if i % 2 == 0 { 10 } else { 5000 }),
+                1000,
+            );
+        }
+        assert_eq!(jtis.len(), MIN_PRUNE_AT);
+        jtis.insert("new".into(), seen(5000), 1000);
+        assert_eq!(jtis.len(), MIN_PRUNE_AT / 2 + 1);
+        assert!(jtis.get("1").is_some() && jtis.get("0").is_none());
+        assert!(jtis.get("new").is_some());
     }
 }

@@ -794,3 +794,42 @@ fn b64(s: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
 }
+
+#[tokio::test]
+async fn a_full_journal_drops_the_oldest_and_says_how_many() {
+    let mock = mock_entra::MockEntra::start_with(mock_entra::MockConfig {
+        journal_capacity: 2,
+        ..Default::default()
+    })
+    .await
+    .expect("mock starts");
+    let h = Harness {
+        http: client(&mock, None),
+        mock,
+    };
+    for _ in 0..3 {
+        h.post(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", BLUEPRINT),
+            ("client_secret", "wrong"),
+            ("scope", EXCHANGE),
+        ])
+        .await
+        .refused(401, 7000215);
+    }
+    let r = h
+        .http
+        .get(format!("{}/_harness/journal", h.mock.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-journal-dropped"], "1");
+    let seqs: Vec<u64> = r
+        .json::<Vec<Value>>()
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seqs, [2, 3]);
+}
