@@ -308,7 +308,7 @@ fn check_certificate_assertion(
             "The x5c certificate is not the registered certificate the thumbprint names.",
         ));
     }
-    let key = RsaPublic::from_cert_der(&certificate.der).map_err(|e| {
+    let key = certificate.public_key.as_ref().map_err(|e| {
         EntraError::new(
             Aadsts::AssertionSignature,
             format!("Registered certificate: {e}."),

@@ -164,6 +164,9 @@ pub struct RegisteredCertificate {
     pub x5t: String,
     /// base64url SHA-256 of the DER (the JOSE `x5t#S256`).
     pub x5t_s256: String,
+    /// The certificate's RSA key, read once here rather than per assertion;
+    /// the error (not RSA, unreadable) is what an assertion naming it gets.
+    pub public_key: Result<crate::pki::RsaPublic, String>,
 }
 
 impl RegisteredCertificate {
@@ -171,6 +174,7 @@ impl RegisteredCertificate {
         RegisteredCertificate {
             x5t: fic_protocol::thumbprint::x5t_sha1(&der),
             x5t_s256: fic_protocol::thumbprint::x5t_s256(&der),
+            public_key: crate::pki::RsaPublic::from_cert_der(&der),
             der,
         }
     }

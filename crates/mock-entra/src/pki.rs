@@ -287,6 +287,7 @@ impl SigningKey {
 }
 
 /// An RSA public key taken from a certificate.
+#[derive(Debug, Clone)]
 pub struct RsaPublic {
     /// PKCS#1 RSAPublicKey DER.
     pub pkcs1_der: Vec<u8>,
