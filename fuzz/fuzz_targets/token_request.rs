@@ -20,7 +20,6 @@
 
 #![no_main]
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::Router;
@@ -69,7 +68,7 @@ fn world() -> &'static World {
             faults: Default::default(),
             clock: Default::default(),
             jti_policy: JtiPolicy::AllowIdenticalResend,
-            seen_jti: Mutex::new(HashMap::new()),
+            seen_jti: Mutex::default(),
             refresh_tokens: Mutex::default(),
         });
         let router = Router::new()
