@@ -9,9 +9,10 @@ Feature: The mock IdP refuses what Entra refuses
   are posted straight to the mock over TLS instead of through the client
   under test; the outcome is the same for every port. Codes 9990001 and up
   are the mock's own (no public Entra code is known for that refusal, see
-  docs/mock-entra.md). Not reachable with the default directory, so not
-  listed: AADSTS700211 (needs a tenant with a second trusted issuer; a token
-  from an unknown issuer is read as a certificate assertion, AADSTS700027).
+  docs/mock-entra.md). AADSTS700211 (no record for the assertion's issuer)
+  is reached with the mock's own issuer spelled with an upper-case tenant
+  id: records match issuers exactly, and a token from an issuer the mock
+  does not know at all is read as a certificate assertion (AADSTS700027).
 
   Scenario Outline: The mock refuses <case>
     When a raw token request is posted with <case>
@@ -57,13 +58,14 @@ Feature: The mock IdP refuses what Entra refuses
       | Basic credentials naming another client           | 9990013 | 400    |
 
     Examples: Federated credentials (T1 in Leg 2)
-      | case                                                  | code   | status |
-      | T1 for agent A presented by agent B                   | 700213 | 401    |
-      | T1 presented by an app without federated credentials  | 70021  | 401    |
-      | T1 re-signed for another audience                     | 700212 | 401    |
-      | a user token presented as T1                          | 700229 | 401    |
-      | T1 with a forged signature                            | 700027 | 401    |
-      | an expired T1                                         | 700024 | 401    |
+      | case                                                   | code   | status |
+      | T1 for agent A presented by agent B                    | 700213 | 401    |
+      | T1 presented by an app without federated credentials   | 70021  | 401    |
+      | T1 re-signed for another audience                      | 700212 | 401    |
+      | T1 re-signed with its issuer's tenant id in upper case | 700211 | 401    |
+      | a user token presented as T1                           | 700229 | 401    |
+      | T1 with a forged signature                             | 700027 | 401    |
+      | an expired T1                                          | 700024 | 401    |
 
     Examples: user_fic (Leg 3)
       | case                                        | code    | status |

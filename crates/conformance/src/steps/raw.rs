@@ -15,7 +15,7 @@ use rustls_pki_types::pem::PemObject;
 use serde_json::{Value, json};
 
 use super::directory::{
-    AGENT_A, AGENT_B, BLUEPRINT, BLUEPRINT_SECRET, DAEMON, DAEMON_SECRET, EXCHANGE_SCOPE,
+    AGENT_A, AGENT_B, BLUEPRINT, BLUEPRINT_SECRET, DAEMON, DAEMON_SECRET, EXCHANGE_SCOPE, TENANT,
     USER_SCOPE,
 };
 use super::{jwt_claims, snapshot};
@@ -397,6 +397,15 @@ async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
         "T1 re-signed for another audience" => {
             let mut claims = jwt_claims(&p.t1(AGENT_A).await?)?;
             claims["aud"] = json!("api://something-else");
+            p.t2_reply(AGENT_A, &p.mock.sign_token(&claims)).await?
+        }
+        // Federated identity records match the issuer exactly (case
+        // included); the mock still recognises the issuer as its own and
+        // verifies the signature, so only the record match can fail.
+        "T1 re-signed with its issuer's tenant id in upper case" => {
+            let mut claims = jwt_claims(&p.t1(AGENT_A).await?)?;
+            let iss = claims["iss"].as_str().unwrap_or_default();
+            claims["iss"] = json!(iss.replace(TENANT, &TENANT.to_uppercase()));
             p.t2_reply(AGENT_A, &p.mock.sign_token(&claims)).await?
         }
         "a user token presented as T1" => {
