@@ -520,7 +520,7 @@ fn check_federated(
         ));
     }
     check_times(jwt, now, Aadsts::AssertionTimeRange)?;
-    if jwt.claim_str("idtyp") == Some("user") || jwt.claims.contains_key("scp") {
+    if jwt.is_user_token() {
         return Err(EntraError::new(Aadsts::UserTokenAsFederatedCredential, ""));
     }
     let iss = jwt.claim_str("iss").unwrap_or_default();

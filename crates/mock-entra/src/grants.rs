@@ -291,7 +291,7 @@ fn check_user_credential(ctx: &GrantContext<'_, '_>, raw: &str) -> Result<(), En
             format!("Expired at {exp}; now is {now}."),
         ));
     }
-    if jwt.claim_str("idtyp") == Some("user") || jwt.claims.contains_key("scp") {
+    if jwt.is_user_token() {
         return Err(EntraError::new(Aadsts::UserTokenAsFederatedCredential, ""));
     }
     if !jwt.audiences().contains(&TOKEN_EXCHANGE_AUDIENCE) {

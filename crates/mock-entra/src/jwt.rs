@@ -95,6 +95,13 @@ impl Jwt {
         }
     }
 
+    /// Whether this is a user's token (`idtyp: user`, or delegated `scp`):
+    /// never acceptable where an app's federated credential (T1 or T2) is
+    /// expected (AADSTS700229).
+    pub fn is_user_token(&self) -> bool {
+        self.claim_str("idtyp") == Some("user") || self.claims.contains_key("scp")
+    }
+
     /// The signature algorithm, when it is one the mock accepts for
     /// assertions (RS256, PS256). `alg: none`, HMAC and anything else are
     /// refused before any key is touched.
