@@ -301,26 +301,37 @@ fn check_certificate_assertion(
             ),
         )
     })?;
-    let certificate = find_certificate(app, jwt)?;
-    if x5c_leaf(jwt)?.is_some_and(|leaf| leaf != certificate.der) {
+    let (key, named) = match find_certificate(app, jwt) {
+        Ok(certificate) => {
+            if x5c_chain(jwt)?
+                .first()
+                .is_some_and(|leaf| *leaf != certificate.der)
+            {
+                return Err(EntraError::new(
+                    Aadsts::AssertionSignature,
+                    "The x5c certificate is not the registered certificate the thumbprint names.",
+                ));
+            }
+            let key = certificate.public_key.as_ref().map_err(|e| {
+                EntraError::new(
+                    Aadsts::AssertionSignature,
+                    format!("Registered certificate: {e}."),
+                )
+            })?;
+            (
+                key.decoding_key(),
+                format!("certificate x5t#S256 '{}'", certificate.x5t_s256),
+            )
+        }
+        Err(not_found) if !app.trusted_subject_names.is_empty() => {
+            subject_name_trust(state, app, jwt, now, not_found)?
+        }
+        Err(not_found) => return Err(not_found),
+    };
+    if !jwt.verify(&key, algorithm) {
         return Err(EntraError::new(
             Aadsts::AssertionSignature,
-            "The x5c certificate is not the registered certificate the thumbprint names.",
-        ));
-    }
-    let key = certificate.public_key.as_ref().map_err(|e| {
-        EntraError::new(
-            Aadsts::AssertionSignature,
-            format!("Registered certificate: {e}."),
-        )
-    })?;
-    if !jwt.verify(&key.decoding_key(), algorithm) {
-        return Err(EntraError::new(
-            Aadsts::AssertionSignature,
-            format!(
-                "Signature does not verify with the key of certificate x5t#S256 '{}'.",
-                certificate.x5t_s256
-            ),
+            format!("Signature does not verify with the key of {named}."),
         ));
     }
     for claim in ["iss", "sub"] {
@@ -435,41 +446,96 @@ fn find_certificate<'a>(app: &'a App, jwt: &Jwt) -> Result<&'a RegisteredCertifi
     })
 }
 
-/// DER of the first `x5c` certificate: a string (.NET) or an array (the
-/// rest), standard base64, possibly PEM-wrapped with newlines (Python).
-fn x5c_leaf(jwt: &Jwt) -> Result<Option<Vec<u8>>, EntraError> {
-    let first = match jwt.header.get("x5c") {
-        None => return Ok(None),
-        Some(Value::String(s)) => s.as_str(),
-        Some(Value::Array(a)) => match a.first().and_then(Value::as_str) {
-            Some(s) => s,
-            None => {
-                return Err(EntraError::new(
-                    Aadsts::MalformedAssertion,
-                    "The x5c header is empty.",
-                ));
-            }
-        },
-        Some(_) => {
-            return Err(EntraError::new(
-                Aadsts::MalformedAssertion,
-                "The x5c header is not base64 DER.",
-            ));
-        }
+/// DER of the `x5c` certificates, leaf first: a string (.NET) or an array
+/// (the rest), standard base64, possibly PEM-wrapped with newlines (Python).
+fn x5c_chain(jwt: &Jwt) -> Result<Vec<Vec<u8>>, EntraError> {
+    let malformed = |detail: &str| EntraError::new(Aadsts::MalformedAssertion, detail.to_owned());
+    let encoded: Vec<&str> = match jwt.header.get("x5c") {
+        None => return Ok(Vec::new()),
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(a)) if a.is_empty() => return Err(malformed("The x5c header is empty.")),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .ok_or_else(|| malformed("The x5c header is empty."))
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(malformed("The x5c header is not base64 DER.")),
     };
-    let body: String = first
-        .lines()
-        .filter(|l| !l.starts_with("-----"))
-        .collect::<String>()
-        .chars()
-        .filter(|c| !c.is_whitespace())
+    encoded
+        .iter()
+        .map(|one| {
+            let body: String = one
+                .lines()
+                .filter(|l| !l.starts_with("-----"))
+                .collect::<String>()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            STANDARD
+                .decode(body)
+                .map_err(|_| malformed("The x5c header is not base64 DER."))
+        })
+        .collect()
+}
+
+/// Subject-name/issuer trust: an assertion whose certificate is not
+/// registered is accepted when its `x5c` chain leads to the mock's CA (the
+/// trusted authority, verified as rustls verifies TLS client certificates)
+/// and the leaf's subject CN is one the app trusts. Returns the leaf's key
+/// and how to name it; `not_found` is the answer when there is no `x5c`.
+fn subject_name_trust(
+    state: &MockState,
+    app: &App,
+    jwt: &Jwt,
+    now: i64,
+    not_found: EntraError,
+) -> Result<(jsonwebtoken::DecodingKey, String), EntraError> {
+    use rustls_pki_types::{CertificateDer, UnixTime};
+    let chain = x5c_chain(jwt)?;
+    let Some((leaf, intermediates)) = chain.split_first() else {
+        return Err(not_found);
+    };
+    let refuse = |detail: String| EntraError::new(Aadsts::AssertionSignature, detail);
+    let verifier = state
+        .pki
+        .chain_verifier()
+        .map_err(|e| refuse(e.to_string()))?;
+    let intermediates: Vec<CertificateDer<'_>> = intermediates
+        .iter()
+        .map(|der| CertificateDer::from(der.as_slice()))
         .collect();
-    STANDARD.decode(body).map(Some).map_err(|_| {
-        EntraError::new(
-            Aadsts::MalformedAssertion,
-            "The x5c header is not base64 DER.",
-        )
-    })
+    let at = UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+        u64::try_from(now).unwrap_or(0),
+    ));
+    verifier
+        .verify_client_cert(&CertificateDer::from(leaf.as_slice()), &intermediates, at)
+        .map_err(|e| {
+            refuse(format!(
+                "The x5c certificate is not registered on app '{}' and its chain does not lead to a trusted authority: {e}.",
+                app.client_id
+            ))
+        })?;
+    let subject = x509_parser::parse_x509_certificate(leaf)
+        .ok()
+        .and_then(|(_, cert)| {
+            let cn = cert.subject().iter_common_name().next()?;
+            cn.as_str().ok().map(str::to_owned)
+        })
+        .unwrap_or_default();
+    if !app.trusted_subject_names.contains(&subject) {
+        return Err(refuse(format!(
+            "The x5c certificate's subject '{subject}' is not a subject name app '{}' trusts.",
+            app.client_id
+        )));
+    }
+    let key =
+        RsaPublic::from_cert_der(leaf).map_err(|e| refuse(format!("The x5c certificate: {e}.")))?;
+    Ok((
+        key.decoding_key(),
+        format!("the x5c certificate '{subject}'"),
+    ))
 }
 
 fn audience_ok(state: &MockState, input: &AuthInput<'_>, aud: &str) -> bool {

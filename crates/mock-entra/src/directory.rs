@@ -86,6 +86,8 @@ struct AppFile {
     blueprint: Option<String>,
     #[serde(default)]
     federated_credentials: Vec<FederatedCredential>,
+    #[serde(default)]
+    trusted_subject_names: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -155,6 +157,10 @@ pub struct App {
     /// For an agent: its blueprint's client id.
     pub blueprint: Option<String>,
     pub federated_credentials: Vec<FederatedCredential>,
+    /// Subject-name/issuer (SNI) trust: certificate assertions whose `x5c`
+    /// chains to the mock's CA and whose leaf's subject CN is one of these
+    /// are accepted without the certificate being registered.
+    pub trusted_subject_names: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -307,6 +313,7 @@ impl Directory {
                 certificates,
                 blueprint: a.blueprint.map(|b| b.to_ascii_lowercase()),
                 federated_credentials: a.federated_credentials,
+                trusted_subject_names: a.trusted_subject_names,
             };
             if apps.insert(app.client_id.clone(), app).is_some() {
                 return Err(DirectoryError::Invalid(format!(

@@ -5,6 +5,9 @@
 //! directory so clients can keep trusting the same CA across restarts.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustls_pki_types::pem::PemObject;
 
 use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use base64::Engine;
@@ -68,6 +71,8 @@ pub struct Pki {
     pub server_cert_pem: String,
     pub server_key_pem: String,
     pub signing: SigningKey,
+    /// Built on first use, then shared (see `chain_verifier`).
+    verifier: std::sync::OnceLock<Arc<dyn rustls::server::danger::ClientCertVerifier>>,
 }
 
 const FILES: [&str; 6] = [
@@ -102,6 +107,7 @@ impl Pki {
                 server_cert_pem: read("server.pem")?,
                 server_key_pem: read("server.key")?,
                 signing,
+                verifier: Default::default(),
             });
         }
         // The RSA key is the slow part of start-up: its prime search takes
@@ -172,6 +178,7 @@ impl Pki {
             server_cert_pem: server_cert.pem(),
             server_key_pem: server_key.serialize_pem(),
             signing: signing_key(&signing_cert_pem, &signing_key_pem)?,
+            verifier: Default::default(),
         };
         std::fs::create_dir_all(dir).map_err(|source| PkiError::Io {
             action: "create",
@@ -191,14 +198,57 @@ impl Pki {
         Ok(pki)
     }
 
+    /// A verifier of certificate chains up to the mock's CA, as rustls checks
+    /// TLS client certificates: the TLS listener and `x5c` chains under
+    /// subject-name/issuer trust use the same one.
+    pub fn chain_verifier(
+        &self,
+    ) -> Result<Arc<dyn rustls::server::danger::ClientCertVerifier>, PkiError> {
+        if let Some(v) = self.verifier.get() {
+            return Ok(v.clone());
+        }
+        let err = |e: &dyn std::fmt::Display| PkiError::SigningKey(format!("the CA: {e}"));
+        let mut roots = rustls::RootCertStore::empty();
+        roots
+            .add(
+                rustls_pki_types::CertificateDer::from_pem_slice(self.ca_cert_pem.as_bytes())
+                    .map_err(|e| err(&e))?,
+            )
+            .map_err(|e| err(&e))?;
+        // Client certificates are optional on the TLS listener: jwt-pop and
+        // mtls_pop need them, everything else works without.
+        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+            Arc::new(roots),
+            Arc::new(rustls::crypto::aws_lc_rs::default_provider()),
+        )
+        .allow_unauthenticated()
+        .build()
+        .map_err(|e| err(&e))?;
+        Ok(self.verifier.get_or_init(|| verifier).clone())
+    }
+
     pub fn ca_cert_path(&self) -> PathBuf {
         self.dir.join("ca.pem")
     }
 
     /// A client certificate signed by the CA (so the mock's TLS listener
     /// accepts it), written to `client-<name>.{pem,key}` in the state dir.
+    /// An ECDSA P-256 client certificate signed by the mock's CA (for mTLS).
     pub fn issue_client_certificate(&self, common_name: &str) -> Result<TlsIdentity, PkiError> {
-        let key = KeyPair::generate()?;
+        self.issue_certificate_with(common_name, KeyPair::generate()?)
+    }
+
+    /// An RSA client certificate signed by the mock's CA: what a certificate
+    /// assertion (RS256/PS256) under subject-name/issuer trust is signed with.
+    pub fn issue_rsa_client_certificate(&self, common_name: &str) -> Result<TlsIdentity, PkiError> {
+        self.issue_certificate_with(common_name, KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256)?)
+    }
+
+    fn issue_certificate_with(
+        &self,
+        common_name: &str,
+        key: KeyPair,
+    ) -> Result<TlsIdentity, PkiError> {
         let mut params = CertificateParams::new(Vec::<String>::new())?;
         params
             .distinguished_name

@@ -210,6 +210,15 @@ impl MockEntra {
         Ok(self.state.pki.issue_client_certificate(common_name)?)
     }
 
+    /// An RSA certificate signed by the mock's CA, for certificate
+    /// assertions under subject-name/issuer trust (`trusted_subject_names`).
+    pub fn issue_rsa_client_certificate(
+        &self,
+        common_name: &str,
+    ) -> Result<TlsIdentity, MockError> {
+        Ok(self.state.pki.issue_rsa_client_certificate(common_name)?)
+    }
+
     /// Stops accepting and waits for the accept loop to end.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
@@ -300,19 +309,7 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 fn tls_acceptor(pki: &Pki) -> Result<tokio_rustls::TlsAcceptor, MockError> {
     let tls = |e: &dyn std::fmt::Display| MockError::Tls(e.to_string());
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let mut roots = rustls::RootCertStore::empty();
-    roots
-        .add(CertificateDer::from_pem_slice(pki.ca_cert_pem.as_bytes()).map_err(|e| tls(&e))?)
-        .map_err(|e| tls(&e))?;
-    // Client certificates are optional on the one listener: jwt-pop and
-    // mtls_pop need them, everything else works without.
-    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
-        Arc::new(roots),
-        provider.clone(),
-    )
-    .allow_unauthenticated()
-    .build()
-    .map_err(|e| tls(&e))?;
+    let verifier = pki.chain_verifier().map_err(|e| tls(&e))?;
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| tls(&e))?

@@ -833,3 +833,90 @@ async fn a_full_journal_drops_the_oldest_and_says_how_many() {
         .collect();
     assert_eq!(seqs, [2, 3]);
 }
+
+/// Subject-name/issuer trust: an app without a registered certificate
+/// accepts an assertion whose x5c chains to the mock's CA and names a
+/// subject it trusts; any other certificate is refused.
+#[tokio::test]
+async fn subject_name_issuer_trust_accepts_only_the_trusted_subject_from_the_trusted_ca() {
+    const SNI_APP: &str = "9e4a7b1c-4444-4e5f-8a9b-0c1d2e3f4a5b";
+    let h = start().await;
+    let aud = h.mock.token_endpoint();
+    let assertion_with = |id: &mock_entra::TlsIdentity, x5c: bool| {
+        use rustls_pki_types::pem::PemObject;
+        let der = rustls_pki_types::CertificateDer::from_pem_slice(id.cert_pem.as_bytes())
+            .unwrap()
+            .to_vec();
+        let mut header = json!({
+            "alg": "RS256", "typ": "JWT",
+            "x5t#S256": fic_protocol::thumbprint::x5t_s256(&der),
+        });
+        if x5c {
+            header["x5c"] = json!([base64::Engine::encode(
+                &base64::engine::general_purpose::STANDARD,
+                &der
+            )]);
+        }
+        let claims = json!({
+            "aud": aud, "iss": SNI_APP, "sub": SNI_APP,
+            "exp": now() + 600, "nbf": now(), "iat": now(),
+            "jti": uuid::Uuid::new_v4().to_string(),
+        });
+        let key = jsonwebtoken::EncodingKey::from_rsa_pem(id.key_pem.as_bytes()).unwrap();
+        sign_raw(&header, &claims, Algorithm::RS256, &key)
+    };
+    let post = |assertion: String| {
+        let h = &h;
+        async move {
+            h.post(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", SNI_APP),
+                ("client_assertion_type", JWT_BEARER),
+                ("client_assertion", &assertion),
+                ("scope", EXCHANGE),
+            ])
+            .await
+        }
+    };
+
+    let trusted = h
+        .mock
+        .issue_rsa_client_certificate("sni-service.contoso.com")
+        .unwrap();
+    let token = post(assertion_with(&trusted, true)).await.token();
+    assert_eq!(token["azp"], SNI_APP);
+    let refused_for = |r: Reply, why: &str| {
+        r.refused(401, 700027);
+        let description = r.body["error_description"].as_str().unwrap_or_default();
+        assert!(description.contains(why), "{description}");
+    };
+    // Without x5c the certificate cannot be found at all.
+    refused_for(
+        post(assertion_with(&trusted, false)).await,
+        "Key was not found",
+    );
+    // The trusted CA, but a subject the app does not trust.
+    let other = h
+        .mock
+        .issue_rsa_client_certificate("someone-else.contoso.com")
+        .unwrap();
+    refused_for(
+        post(assertion_with(&other, true)).await,
+        "'someone-else.contoso.com' is not a subject name",
+    );
+    // The trusted subject, but from another authority (a second mock's CA).
+    let elsewhere = start().await;
+    let forged = elsewhere
+        .mock
+        .issue_rsa_client_certificate("sni-service.contoso.com")
+        .unwrap();
+    refused_for(
+        post(assertion_with(&forged, true)).await,
+        "does not lead to a trusted authority",
+    );
+    let journal = h.mock.journal().entries();
+    assert_eq!(
+        journal.iter().filter(|e| e.outcome.status == 200).count(),
+        1
+    );
+}
