@@ -458,7 +458,7 @@ fn x5c_chain(jwt: &Jwt) -> Result<Vec<Vec<u8>>, EntraError> {
             .iter()
             .map(|v| {
                 v.as_str()
-                    .ok_or_else(|| malformed("The x5c header is empty."))
+                    .ok_or_else(|| malformed("An x5c entry is not a string."))
             })
             .collect::<Result<_, _>>()?,
         Some(_) => return Err(malformed("The x5c header is not base64 DER.")),
