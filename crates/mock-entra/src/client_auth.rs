@@ -407,20 +407,17 @@ fn remember_jti(
 
 /// The registered certificate the header's `x5t#S256`, `x5t` or `kid` names.
 fn find_certificate<'a>(app: &'a App, jwt: &Jwt) -> Result<&'a RegisteredCertificate, EntraError> {
-    use sha1::Sha1;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    // The header's thumbprint (in whichever encoding the port sent) is
+    // normalised once and compared with the thumbprints the directory
+    // computed at load, rather than hashing every certificate per request.
     let by_sha256 = |v: &str| {
-        decode_thumbprint(v, 32).and_then(|d| {
-            app.certificates
-                .iter()
-                .find(|c| Sha256::digest(&c.der).as_slice() == d.as_slice())
-        })
+        let wanted = URL_SAFE_NO_PAD.encode(decode_thumbprint(v, 32)?);
+        app.certificates.iter().find(|c| c.x5t_s256 == wanted)
     };
     let by_sha1 = |v: &str| {
-        decode_thumbprint(v, 20).and_then(|d| {
-            app.certificates
-                .iter()
-                .find(|c| Sha1::digest(&c.der).as_slice() == d.as_slice())
-        })
+        let wanted = URL_SAFE_NO_PAD.encode(decode_thumbprint(v, 20)?);
+        app.certificates.iter().find(|c| c.x5t == wanted)
     };
     let found = jwt
         .header_str("x5t#S256")

@@ -30,6 +30,8 @@ pub enum PkiError {
     },
     #[error("the token signing key is unusable: {0}")]
     SigningKey(String),
+    #[error("the CA certificate is unusable: {0}")]
+    Ca(String),
 }
 
 /// A certificate and its key, as PEM, written to files for drivers that
@@ -207,7 +209,7 @@ impl Pki {
         if let Some(v) = self.verifier.get() {
             return Ok(v.clone());
         }
-        let err = |e: &dyn std::fmt::Display| PkiError::SigningKey(format!("the CA: {e}"));
+        let err = |e: &dyn std::fmt::Display| PkiError::Ca(e.to_string());
         let mut roots = rustls::RootCertStore::empty();
         roots
             .add(
