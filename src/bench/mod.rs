@@ -1,6 +1,6 @@
 //! The parts of `fic-harness bench` (see `src/cmd/bench.rs` and
 //! BENCHMARKS.md): a load generator, the processes it drives, and the
-//! side measurements issue 7 asks for.
+//! side measurements the targets need (signing ceiling, start-up, cache lookup).
 
 pub mod assertions;
 pub mod cache_lookup;

@@ -1,6 +1,6 @@
 //! The RS256 signing ceiling: every token costs one RSA-2048 signature, so
 //! signatures per second on this machine bound tokens per second. Measured
-//! with `openssl speed` (what issue 7 quotes) and with the aws-lc-rs key
+//! with `openssl speed` (the usual reference figure) and with the aws-lc-rs key
 //! the mock itself signs with.
 
 use std::path::Path;

@@ -1,5 +1,5 @@
-//! `fic-harness bench`: measures the mock against issue 7's targets and
-//! prints the figures BENCHMARKS.md records. Speed is reported here, never
+//! `fic-harness bench`: measures the mock against its performance targets
+//! (BENCHMARKS.md) and prints the figures recorded there. Speed is reported here, never
 //! asserted in tests.
 //!
 //! Sections: `throughput` (the mock and the peer oauth2-mock-server under
@@ -125,7 +125,7 @@ fn run_signing(args: &BenchArgs) -> anyhow::Result<f64> {
     );
     let aws_lc = signing::aws_lc_sign_per_second(&args.repo, Duration::from_secs(2))?;
     println!(
-        "jsonwebtoken 11 + aws-lc-rs encode (re-parses the key per call; the mock before issue 7), one thread: {aws_lc:.0} sign/s"
+        "jsonwebtoken 11 + aws-lc-rs encode (re-parses the key per call), one thread: {aws_lc:.0} sign/s"
     );
     let once = signing::aws_lc_parsed_once_per_second(&args.repo, Duration::from_secs(2))?;
     println!(
@@ -220,9 +220,9 @@ fn verdict(met: bool) -> &'static str {
     if met { "met" } else { "NOT met" }
 }
 
-/// Issue 7's targets against what was measured in this run.
+/// The performance targets (BENCHMARKS.md) against what was measured in this run.
 fn print_targets(r: &Results, cores: usize) {
-    println!("\n## issue 7 targets");
+    println!("\n## targets");
     let find = |target, transport, auth, c| {
         r.rows.iter().find(|row| {
             let s = row.scenario;
