@@ -593,13 +593,17 @@ fn check_federated(
     let iss = jwt.claim_str("iss").unwrap_or_default();
     let sub = jwt.claim_str("sub").unwrap_or_default();
     let audiences = jwt.audiences();
-    // The records naming "this mock" match the issuer the mock wrote into
-    // the token, whichever host minted it.
-    let mock_issuer = match state.tenant_of_issuer(iss) {
-        Some(t) if t.id == app.tenant_id => iss.to_owned(),
-        _ => state.issuer(&app.tenant_id),
-    };
-    let records = state.directory.federated_credentials(app, &mock_issuer);
+    // The records naming "this mock" match either issuer it writes (own
+    // listener, public cloud), each compared exactly like any issuer.
+    let own_issuers = [
+        state.issuer(&app.tenant_id),
+        crate::impersonation::public_issuer(&app.tenant_id),
+    ];
+    let mock_issuer = own_issuers
+        .iter()
+        .find(|own| own.as_str() == iss)
+        .unwrap_or(&own_issuers[0]);
+    let records = state.directory.federated_credentials(app, mock_issuer);
     if records.is_empty() {
         return Err(EntraError::new(
             Aadsts::NoMatchingFederatedRecord,

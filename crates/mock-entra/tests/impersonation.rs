@@ -262,6 +262,27 @@ async fn every_alias_issues_leg1_and_trusts_its_t1_back() {
     h.t2(AGENT_A, &t1).await.token();
     // ...and a T1 for another agent still is not this agent's credential.
     h.t2(AGENT_B, &t1).await.refused(401, 700213);
+    // The public issuer is compared exactly, as every issuer is.
+    let mut upper = claims(&t1);
+    upper["iss"] = format!(
+        "https://login.microsoftonline.com/{}/v2.0",
+        TENANT.to_uppercase()
+    )
+    .into();
+    let upper = h.mock.sign_token(&upper);
+    post(
+        &http,
+        &h.mock.public_token_endpoint(),
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", AGENT_A),
+            ("client_assertion_type", JWT_BEARER),
+            ("client_assertion", &upper),
+            ("scope", EXCHANGE),
+        ],
+    )
+    .await
+    .refused(401, 700211);
 }
 
 #[tokio::test]
