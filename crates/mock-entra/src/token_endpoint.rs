@@ -122,14 +122,6 @@ pub async fn token(
     }
 }
 
-/// What the request itself says, besides its form.
-struct Request<'r> {
-    tenant_segment: &'r str,
-    conn: &'r ConnInfo,
-    origin: Origin,
-    headers: &'r HeaderMap,
-}
-
 async fn process(
     state: &MockState,
     request: &Request<'_>,
@@ -212,6 +204,14 @@ async fn process(
         tls_client_x5t: input.tls_client_x5t,
         origin,
     })
+}
+
+/// What the request itself says, besides its form.
+struct Request<'r> {
+    tenant_segment: &'r str,
+    conn: &'r ConnInfo,
+    origin: Origin,
+    headers: &'r HeaderMap,
 }
 
 /// `Authorization: Basic base64(client_id:secret)`, both parts
