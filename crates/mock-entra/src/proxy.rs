@@ -15,6 +15,8 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
+use crate::aadsts::Aadsts;
+use crate::entra_error::EntraError;
 use crate::impersonation::{Origin, PublicHost};
 use crate::server::ConnInfo;
 
@@ -211,7 +213,8 @@ async fn connection(tcp: TcpStream, peer: SocketAddr, tls: ProxyTls, app: Router
             .map(|c| fic_protocol::thumbprint::x5t_s256(c)),
     };
     let service = hyper_util::service::TowerToHyperService::new(
-        app.layer(axum::Extension(conn))
+        app.layer(axum::middleware::from_fn(public_paths_only))
+            .layer(axum::Extension(conn))
             .layer(axum::Extension(Origin::Public(served_as))),
     );
     let builder =
@@ -219,6 +222,28 @@ async fn connection(tcp: TcpStream, peer: SocketAddr, tls: ProxyTls, app: Router
     let _ = builder
         .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
         .await;
+}
+
+/// The mock's control plane (`/_harness/*`) is on its own listener only:
+/// the public cloud has no such paths.
+async fn public_paths_only(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if !request.uri().path().starts_with("/_harness") {
+        return next.run(request).await;
+    }
+    let base_url = match request.extensions().get::<Origin>() {
+        Some(Origin::Public(host)) => host.base_url(),
+        _ => String::new(),
+    };
+    let e = EntraError::new(
+        Aadsts::NotFound,
+        format!("Path '{}'.", request.uri().path()),
+    );
+    let body = e.body(&base_url, None, time::OffsetDateTime::now_utc());
+    (e.status, axum::Json(body)).into_response()
 }
 
 /// The request line, after reading the head through its empty line;

@@ -126,6 +126,33 @@ async fn every_alias_answers_tenant_discovery_with_its_own_urls() {
 }
 
 #[tokio::test]
+async fn the_harness_api_is_the_own_listeners_only() {
+    let h = start().await;
+    let http = proxied(&h.mock);
+    for path in ["/_harness/journal", "/_harness/faults"] {
+        let r = get(&http, &format!("https://login.microsoftonline.com{path}")).await;
+        r.refused(404, 9990014);
+        assert_eq!(
+            r.body["error_uri"],
+            "https://login.microsoftonline.com/error?code=9990014"
+        );
+    }
+    let cleared = http
+        .delete("https://login.windows.net/_harness/journal")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cleared.status(), 404);
+    let own = h
+        .http
+        .get(format!("{}/_harness/journal", h.mock.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 200);
+}
+
+#[tokio::test]
 async fn every_alias_answers_instance_discovery_for_the_public_cloud() {
     let h = start().await;
     let http = proxied(&h.mock);
