@@ -79,3 +79,28 @@ impl fmt::Debug for AuthResult {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_leaves_the_token_out() {
+        let entry: AccessTokenEntry = serde_json::from_value(serde_json::json!({
+            "credential_type": "AccessToken", "secret": "eyJ.secret.sig",
+            "environment": "localhost", "client_id": "c", "target": "b a",
+            "realm": "t", "cached_at": "1", "expires_on": "2", "extended_expires_on": "3"
+        }))
+        .unwrap();
+        let r = AuthResult::from_entry(
+            CacheKey::from_stored("k"),
+            &entry,
+            TokenSource::Cache,
+            None,
+            None,
+        );
+        assert_eq!(r.access_token, "eyJ.secret.sig");
+        assert_eq!(r.scopes, ["b", "a"]);
+        assert!(!format!("{r:?}").contains("secret"), "{r:?}");
+    }
+}

@@ -236,3 +236,146 @@ pub(crate) fn jwt_claims(jwt: &str) -> Option<Value> {
         .ok()?;
     serde_json::from_slice(&bytes).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use serde_json::json;
+
+    use super::*;
+    use crate::cache_key::KeyProfile;
+
+    const NOW: u64 = 1_700_000_000;
+    const ORIGIN: TokenOrigin<'static> = TokenOrigin {
+        environment: "localhost",
+        realm: "tenant",
+        client_id: "agent",
+    };
+
+    fn response(id_token_claims: Option<Value>, client_info: Option<&str>) -> TokenResponse {
+        TokenResponse {
+            token_type: "Bearer".into(),
+            expires_in: 3600,
+            ext_expires_in: 7200,
+            access_token: "at".into(),
+            refresh_in: None,
+            scope: Some("api://r/b api://r/a".into()),
+            refresh_token: Some("rt".into()),
+            id_token: id_token_claims
+                .map(|c| format!("e30.{}.sig", URL_SAFE_NO_PAD.encode(c.to_string()))),
+            client_info: client_info.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_user_response_becomes_five_entries_keyed_by_client_info() {
+        let mut cache = TokenCache::new(KeyProfile::Atext);
+        let ci = ClientInfo {
+            uid: "oid".into(),
+            utid: "tid".into(),
+        }
+        .encode();
+        let stored = cache
+            .store_user_response(
+                ORIGIN,
+                &response(Some(json!({"oid": "oid", "sub": "s"})), Some(&ci)),
+                &Scopes::new(["api://r/a"]),
+                UserResponseContext {
+                    account_source: Some("user_fic"),
+                    username_hint: Some("alice@contoso.com"),
+                },
+                NOW,
+            )
+            .unwrap();
+        assert_eq!(stored.account.home_account_id, "oid.tid");
+        // No username claim: the UPN the request named.
+        assert_eq!(stored.account.username, "alice@contoso.com");
+        // The granted scopes, sorted under atext; never hashed.
+        assert_eq!(stored.access_token.target, "api://r/a api://r/b");
+        assert_eq!(stored.access_token.ext_cache_key, None);
+        assert_eq!(stored.id_token_claims.unwrap()["sub"], "s");
+        assert_eq!(cache.accounts().len(), 1);
+        assert_eq!(cache.id_tokens().count(), 1);
+        assert_eq!(cache.refresh_tokens().next().unwrap().secret, "rt");
+        assert_eq!(cache.app_metadata().count(), 1);
+
+        // A refresh names no grant: the account keeps its source.
+        let again = cache
+            .store_user_response(
+                ORIGIN,
+                &response(None, Some(&ci)),
+                &Scopes::new(["api://r/a"]),
+                UserResponseContext::default(),
+                NOW,
+            )
+            .unwrap();
+        assert_eq!(again.account.account_source.as_deref(), Some("user_fic"));
+    }
+
+    #[test]
+    fn without_client_info_the_id_token_sub_names_the_account() {
+        let mut cache = TokenCache::new(KeyProfile::Atext);
+        let stored = cache
+            .store_user_response(
+                ORIGIN,
+                &response(Some(json!({"sub": "s"})), None),
+                &Scopes::new(["api://r/a"]),
+                UserResponseContext::default(),
+                NOW,
+            )
+            .unwrap();
+        assert_eq!(stored.account.home_account_id, "s");
+        let neither = cache.store_user_response(
+            ORIGIN,
+            &response(None, None),
+            &Scopes::new(["api://r/a"]),
+            UserResponseContext::default(),
+            NOW,
+        );
+        assert!(matches!(
+            neither,
+            Err(MsalError::UnexpectedResponse { status: 200, .. })
+        ));
+        let mut unreadable = response(None, None);
+        unreadable.id_token = Some("not a jwt".into());
+        assert!(matches!(
+            cache.store_user_response(
+                ORIGIN,
+                &unreadable,
+                &Scopes::new(["x"]),
+                UserResponseContext::default(),
+                NOW
+            ),
+            Err(MsalError::InvalidIdToken)
+        ));
+    }
+
+    #[test]
+    fn an_app_response_keeps_its_hash_and_binding() {
+        let mut cache = TokenCache::new(KeyProfile::Atext);
+        let mut r = response(None, None);
+        r.scope = None;
+        let (key, entry) = cache.store_app_response(
+            ORIGIN,
+            &r,
+            &Scopes::new(["api://AzureADTokenExchange/.default"]),
+            Some("hash".into()),
+            Some("thumb".into()),
+            NOW,
+        );
+        assert_eq!(entry.home_account_id, None);
+        assert_eq!(entry.target, "api://AzureADTokenExchange/.default");
+        assert_eq!(
+            (entry.ext_cache_key.as_deref(), entry.key_id.as_deref()),
+            (Some("hash"), Some("thumb"))
+        );
+        assert_eq!(entry.expires_on, NOW + 3600);
+        assert_eq!(cache.access_token_keys(), vec![key]);
+        assert_eq!(
+            cache.refresh_tokens().count(),
+            0,
+            "app responses keep no RT"
+        );
+        assert_eq!(cache.app_metadata().count(), 1);
+    }
+}
