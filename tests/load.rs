@@ -28,7 +28,7 @@ const AGENTS: [&str; 2] = [
     "7a3b9c2d-2222-4e5f-8a9b-0c1d2e3f4a5b",
 ];
 const EXCHANGE: &str = "api://AzureADTokenExchange/.default";
-const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+const JWT_BEARER: &str = fic_protocol::AssertionType::JWT_BEARER_URN;
 const BLUEPRINT_CERT: &str = include_str!("../fixtures/certs/blueprint.crt");
 const BLUEPRINT_KEY: &str = include_str!("../fixtures/certs/blueprint.key");
 

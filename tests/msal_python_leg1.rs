@@ -12,7 +12,7 @@ use support::{Driver, jwt_claims, python_venv_or_skip, repo_root};
 const BLUEPRINT: &str = "3bf56293-fbb5-42bd-a407-248ba7431a8c";
 const AGENT: &str = "7a3b9c2d-1111-4e5f-8a9b-0c1d2e3f4a5b";
 const EXCHANGE_SCOPE: &str = "api://AzureADTokenExchange/.default";
-const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+const JWT_BEARER: &str = fic_protocol::AssertionType::JWT_BEARER_URN;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn msal_python_leg1_with_fmi_path_and_certificate() {

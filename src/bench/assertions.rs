@@ -17,7 +17,7 @@ pub const BLUEPRINT_SECRET: &str = "blueprint-secret";
 /// Leg 1 asks for T1 for this agent.
 pub const AGENT: &str = "7a3b9c2d-1111-4e5f-8a9b-0c1d2e3f4a5b";
 const EXCHANGE_SCOPE: &str = "api://AzureADTokenExchange/.default";
-const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+const JWT_BEARER: &str = fic_protocol::AssertionType::JWT_BEARER_URN;
 /// Assertions live as long as MSAL's (10 minutes): a bench run is shorter.
 const LIFETIME_SECONDS: u64 = 600;
 

@@ -312,7 +312,7 @@ impl ReferenceDriver {
                             None => None,
                         };
                         Ok::<_, BoxError>(AssertionResponse {
-                            assertion,
+                            assertion: assertion.into(),
                             token_binding_certificate,
                         })
                     }

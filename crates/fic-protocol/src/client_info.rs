@@ -1,3 +1,5 @@
+//! `client_info`: who the user of a token response is, in MSAL's terms.
+
 use base64::Engine;
 use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use serde::{Deserialize, Serialize};
@@ -6,19 +8,25 @@ use serde::{Deserialize, Serialize};
 /// `{"uid": oid, "utid": tid}`. MSAL builds `home_account_id` = `uid.utid` from it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientInfo {
+    /// The user's object id.
     pub uid: String,
+    /// The user's home tenant id.
     pub utid: String,
 }
 
+/// Why a `client_info` value could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientInfoError {
+    /// Not base64url (padded or not).
     #[error("client_info is not base64url: {0}")]
     Base64(#[from] base64::DecodeError),
+    /// Base64url, but not `{"uid": .., "utid": ..}`.
     #[error("client_info is not the expected JSON: {0}")]
     Json(#[from] serde_json::Error),
 }
 
 impl ClientInfo {
+    /// The wire form: base64url without padding of the JSON object.
     pub fn encode(&self) -> String {
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).expect("two strings always serialize"))
     }

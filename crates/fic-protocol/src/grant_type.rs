@@ -1,16 +1,22 @@
+//! Which grant a token request uses: `grant_type`.
+
 use std::fmt;
 
 /// The `grant_type` form field of a token request.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GrantType {
+    /// An app token, Legs 1 and 2 (`docs/protocol.md` §1).
     ClientCredentials,
+    /// A user token for an agent, Leg 3: `user_fic`.
     UserFic,
+    /// Redeeming a refresh token for a new user token.
     RefreshToken,
     /// Anything else; kept verbatim so the IdP can name it in AADSTS70003.
     Other(String),
 }
 
 impl GrantType {
+    /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
             GrantType::ClientCredentials => "client_credentials",
@@ -20,6 +26,8 @@ impl GrantType {
         }
     }
 
+    /// Reads a `grant_type` value; unknown grants are kept as
+    /// [`GrantType::Other`], never refused here.
     pub fn parse(s: &str) -> GrantType {
         match s {
             "client_credentials" => GrantType::ClientCredentials,

@@ -18,7 +18,7 @@ pub fn x5t_sha1(cert_der: &[u8]) -> String {
 
 /// Decodes a thumbprint header to raw digest bytes of `digest_len` bytes,
 /// accepting base64url with or without padding, standard base64 (MSAL Go
-/// sends standard base64, SPEC §7) and hex (some tools print thumbprints
+/// sends standard base64, `docs/protocol.md` §7) and hex (some tools print thumbprints
 /// that way). The length decides between encodings that overlap.
 pub fn decode_thumbprint(value: &str, digest_len: usize) -> Option<Vec<u8>> {
     let fits = |b: Vec<u8>| (b.len() == digest_len).then_some(b);

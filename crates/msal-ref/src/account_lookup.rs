@@ -1,4 +1,6 @@
-//! Which cached account a `user_fic` request is for (SPEC §5).
+//! Which cached account a `user_fic` request is for (`docs/protocol.md` §5).
+
+use fic_protocol::form;
 
 use crate::cache::Account;
 
@@ -13,6 +15,7 @@ pub enum UserId {
 }
 
 impl UserId {
+    /// The UPN or object id, as given.
     pub fn value(&self) -> &str {
         match self {
             UserId::Upn(v) | UserId::Oid(v) => v,
@@ -22,8 +25,16 @@ impl UserId {
     /// The body field that carries it.
     pub fn form_field(&self) -> (&'static str, &str) {
         match self {
-            UserId::Upn(upn) => ("username", upn),
-            UserId::Oid(oid) => ("user_id", oid),
+            UserId::Upn(upn) => (form::USERNAME, upn),
+            UserId::Oid(oid) => (form::USER_ID, oid),
+        }
+    }
+
+    /// The UPN, when the user is named by one.
+    pub fn upn(&self) -> Option<&str> {
+        match self {
+            UserId::Upn(upn) => Some(upn),
+            UserId::Oid(_) => None,
         }
     }
 
@@ -55,11 +66,12 @@ pub enum AccountLookupPolicy {
     /// Exists only to reproduce a review finding, never to be used: the
     /// first version of MSAL Java PR #1026 returned the only cached account
     /// when nothing matched, so Bob's first request silently got Alice's
-    /// cached token. The fix removed this fallback (SPEC §5).
+    /// cached token. The fix removed this fallback (`docs/protocol.md` §5).
     SingleAccountFallback,
 }
 
 impl AccountLookupPolicy {
+    /// The account among `accounts` that the policy takes to be `user`.
     pub fn select<'a>(self, accounts: &'a [Account], user: &UserId) -> Option<&'a Account> {
         let exact = accounts.iter().find(|a| user.matches(a));
         match self {

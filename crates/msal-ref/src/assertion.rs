@@ -2,7 +2,7 @@
 //! request: the signed certificate assertion, or whatever the callback
 //! returned, and the TLS client certificate that goes with jwt-pop.
 
-use fic_protocol::AssertionType;
+use fic_protocol::{AssertionType, ClientAssertion, ClientSecret, form};
 use jsonwebtoken::Header;
 use serde::Serialize;
 
@@ -10,7 +10,7 @@ use crate::credential::{AssertionRequestOptions, Certificate, ClientCertificate,
 use crate::error::MsalError;
 
 /// Certificate assertions live 10 minutes, like MSAL .NET's; Entra advises
-/// 5–10 (SPEC §7).
+/// 5–10 (`docs/protocol.md` §7).
 pub const ASSERTION_LIFETIME_SECS: u64 = 600;
 
 #[derive(Serialize)]
@@ -51,9 +51,13 @@ pub fn sign_certificate_assertion(
 /// The client-authentication fields of one request.
 #[derive(Debug, Clone)]
 pub enum ClientAuth {
-    Secret(String),
+    /// `client_secret`.
+    Secret(ClientSecret),
+    /// `client_assertion_type` + `client_assertion`.
     Assertion {
-        assertion: String,
+        /// The signed JWT (or T1).
+        assertion: ClientAssertion,
+        /// jwt-bearer, or jwt-pop when a token-binding certificate came with it.
         assertion_type: AssertionType,
         /// Presented as the TLS client certificate; present exactly for jwt-pop.
         tls_certificate: Option<ClientCertificate>,
@@ -71,12 +75,12 @@ impl ClientAuth {
         match credential {
             Credential::Secret(s) => Ok(ClientAuth::Secret(s.clone())),
             Credential::Certificate(c) => Ok(ClientAuth::Assertion {
-                assertion: sign_certificate_assertion(
+                assertion: ClientAssertion::new(sign_certificate_assertion(
                     c,
                     &options.client_id,
                     &options.token_endpoint,
                     now,
-                )?,
+                )?),
                 assertion_type: AssertionType::JwtBearer,
                 tls_certificate: None,
             }),
@@ -84,7 +88,7 @@ impl ClientAuth {
                 let response = callback(options)
                     .await
                     .map_err(MsalError::AssertionCallback)?;
-                if response.assertion.trim().is_empty() {
+                if response.assertion.secret().trim().is_empty() {
                     return Err(MsalError::EmptyAssertion);
                 }
                 let assertion_type = if response.token_binding_certificate.is_some() {
@@ -101,6 +105,8 @@ impl ClientAuth {
         }
     }
 
+    /// The certificate to present on the TLS connection: the jwt-pop
+    /// token-binding certificate, if any.
     pub fn tls_certificate(&self) -> Option<&ClientCertificate> {
         match self {
             ClientAuth::Assertion {
@@ -111,19 +117,21 @@ impl ClientAuth {
     }
 
     /// Appends `client_secret` or `client_assertion_type` + `client_assertion`.
-    pub fn append_to(&self, form: &mut Vec<(String, String)>) {
+    pub fn append_to(&self, body: &mut Vec<(String, String)>) {
         match self {
-            ClientAuth::Secret(s) => form.push(("client_secret".into(), s.clone())),
+            ClientAuth::Secret(s) => {
+                body.push((form::CLIENT_SECRET.into(), s.secret().to_owned()));
+            }
             ClientAuth::Assertion {
                 assertion,
                 assertion_type,
                 ..
             } => {
-                form.push((
-                    "client_assertion_type".into(),
+                body.push((
+                    form::CLIENT_ASSERTION_TYPE.into(),
                     assertion_type.urn().to_owned(),
                 ));
-                form.push(("client_assertion".into(), assertion.clone()));
+                body.push((form::CLIENT_ASSERTION.into(), assertion.secret().to_owned()));
             }
         }
     }
@@ -153,16 +161,16 @@ mod tests {
         let auth = ClientAuth::resolve(&cred, options(Some("agent")), 0)
             .await
             .unwrap();
-        let mut form = vec![];
-        auth.append_to(&mut form);
+        let mut body = vec![];
+        auth.append_to(&mut body);
         assert_eq!(
-            form,
+            body,
             vec![
                 (
-                    "client_assertion_type".to_string(),
+                    form::CLIENT_ASSERTION_TYPE.to_string(),
                     AssertionType::JWT_BEARER_URN.to_string()
                 ),
-                ("client_assertion".to_string(), "for:agent".to_string())
+                (form::CLIENT_ASSERTION.to_string(), "for:agent".to_string())
             ]
         );
         assert!(auth.tls_certificate().is_none());

@@ -10,9 +10,20 @@
 //!
 //! Fields this crate does not model are kept (`extra`, unknown sections),
 //! so a cache written by a port survives a round trip through this one.
+//!
+//! Reads go through [`TokenCache::find_access_token`] with an
+//! [`AccessTokenQuery`]; writes of whole token responses go through
+//! [`TokenCache::store_app_response`] and [`TokenCache::store_user_response`]
+//! (in `cache/response.rs`), so which entries a response becomes is decided
+//! in one place.
+
+mod response;
+
+pub use response::{StoredUserToken, TokenOrigin, UserResponseContext};
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use fic_protocol::TokenType;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
@@ -28,10 +39,15 @@ use crate::error::CacheError;
 /// the other ports share.
 pub const EXPIRY_MARGIN_SECS: u64 = 300;
 
+/// The section of access tokens (app and user).
 pub const SECTION_ACCESS_TOKEN: &str = "AccessToken";
+/// The section of accounts.
 pub const SECTION_ACCOUNT: &str = "Account";
+/// The section of id tokens.
 pub const SECTION_ID_TOKEN: &str = "IdToken";
+/// The section of refresh tokens.
 pub const SECTION_REFRESH_TOKEN: &str = "RefreshToken";
+/// The section of per-application metadata (family id).
 pub const SECTION_APP_METADATA: &str = "AppMetadata";
 
 /// Python's `authority_type` for Entra (AAD v2) accounts.
@@ -90,32 +106,37 @@ mod string_u64 {
     }
 }
 
-fn is_bearer(token_type: &str) -> bool {
-    token_type.is_empty() || token_type.eq_ignore_ascii_case("bearer")
-}
-
 /// An `AccessToken` entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccessTokenEntry {
+    /// Always `AccessToken`.
     pub credential_type: String,
+    /// The token.
     pub secret: String,
     /// `None` for app tokens (serialized as `null`, as Python does).
     #[serde(default)]
     pub home_account_id: Option<String>,
+    /// The authority's host.
     pub environment: String,
+    /// The client that asked.
     pub client_id: String,
     /// Space-joined scopes; sorted under the atext profile (Python's
     /// schema), request order under msal-node's.
     #[serde(default)]
     pub target: String,
+    /// The tenant.
     #[serde(default)]
     pub realm: String,
+    /// `Bearer` or `mtls_pop`; missing reads as `Bearer`.
     #[serde(default = "bearer")]
     pub token_type: String,
+    /// Unix seconds when it was stored.
     #[serde(with = "string_u64")]
     pub cached_at: u64,
+    /// Unix seconds when it expires.
     #[serde(with = "string_u64")]
     pub expires_on: u64,
+    /// Unix seconds until which it may be used while the IdP is down.
     #[serde(with = "string_u64")]
     pub extended_expires_on: u64,
     /// x5t#S256 of the certificate an `mtls_pop` token is bound to. Python
@@ -126,21 +147,24 @@ pub struct AccessTokenEntry {
     /// `ext_cache_key_hash`, .NET `ext`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ext_cache_key: Option<String>,
+    /// Unix seconds after which a client should refresh proactively.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         with = "string_u64::option"
     )]
     pub refresh_on: Option<u64>,
+    /// Fields this crate does not model, kept for round trips.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 fn bearer() -> String {
-    "Bearer".to_owned()
+    TokenType::BEARER.to_owned()
 }
 
 impl AccessTokenEntry {
+    /// The scopes of `target`.
     pub fn scopes(&self) -> Vec<String> {
         self.target.split_whitespace().map(str::to_owned).collect()
     }
@@ -162,18 +186,26 @@ impl AccessTokenEntry {
 /// An `Account` entry; also what callers hand to `acquire_token_silent`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Account {
+    /// `uid.utid` from `client_info`: the user's object id and home tenant.
     pub home_account_id: String,
+    /// The authority's host.
     pub environment: String,
+    /// The tenant the account signed in to.
     #[serde(default)]
     pub realm: String,
+    /// The id token's `oid` (else `sub`).
     #[serde(default)]
     pub local_account_id: String,
+    /// The id token's `preferred_username` (else `upn`, else the UPN asked for).
     #[serde(default)]
     pub username: String,
+    /// `MSSTS` for Entra accounts.
     #[serde(default)]
     pub authority_type: String,
+    /// The grant that created the account, e.g. `user_fic`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_source: Option<String>,
+    /// Fields this crate does not model, kept for round trips.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -186,6 +218,7 @@ impl Account {
             .map_or(self.home_account_id.as_str(), |(oid, _)| oid)
     }
 
+    /// The key it is stored under.
     pub fn key(&self) -> CacheKey {
         account_key(&self.home_account_id, &self.environment, &self.realm)
     }
@@ -194,18 +227,31 @@ impl Account {
 /// An `IdToken` entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IdTokenEntry {
+    /// Always `IdToken`.
     pub credential_type: String,
+    /// The id token (a JWT).
     pub secret: String,
+    /// The account's `home_account_id`.
     pub home_account_id: String,
+    /// The authority's host.
     pub environment: String,
+    /// The tenant.
     #[serde(default)]
     pub realm: String,
+    /// The client it was issued to.
     pub client_id: String,
+    /// Fields this crate does not model, kept for round trips.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 impl IdTokenEntry {
+    /// The id token's claims, read without validation as MSAL does.
+    pub fn claims(&self) -> Option<Value> {
+        response::jwt_claims(&self.secret)
+    }
+
+    /// The key it is stored under.
     pub fn key(&self) -> CacheKey {
         id_token_key(
             &self.home_account_id,
@@ -219,26 +265,36 @@ impl IdTokenEntry {
 /// A `RefreshToken` entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RefreshTokenEntry {
+    /// Always `RefreshToken`.
     pub credential_type: String,
+    /// The refresh token.
     pub secret: String,
+    /// The account's `home_account_id`.
     pub home_account_id: String,
+    /// The authority's host.
     pub environment: String,
+    /// The client it was issued to.
     pub client_id: String,
+    /// The scopes of the response it came with, space-joined.
     #[serde(default)]
     pub target: String,
+    /// Unix seconds when it was stored.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         with = "string_u64::option"
     )]
     pub last_modification_time: Option<u64>,
+    /// The family of client ids that share it (FOCI); never set here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family_id: Option<String>,
+    /// Fields this crate does not model, kept for round trips.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 impl RefreshTokenEntry {
+    /// The key it is stored under.
     pub fn key(&self) -> CacheKey {
         refresh_token_key(
             &self.home_account_id,
@@ -252,15 +308,20 @@ impl RefreshTokenEntry {
 /// An `AppMetadata` entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppMetadataEntry {
+    /// The client.
     pub client_id: String,
+    /// The authority's host.
     pub environment: String,
+    /// The client's token family (FOCI); never set here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family_id: Option<String>,
+    /// Fields this crate does not model, kept for round trips.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 impl AppMetadataEntry {
+    /// The key it is stored under.
     pub fn key(&self) -> CacheKey {
         app_metadata_key(&self.environment, &self.client_id)
     }
@@ -271,9 +332,13 @@ impl AppMetadataEntry {
 pub struct AccessTokenQuery {
     /// `None` (or empty) for app tokens.
     pub home_account_id: Option<String>,
+    /// The authority's host.
     pub environment: String,
+    /// The client asking.
     pub client_id: String,
+    /// The tenant.
     pub realm: String,
+    /// The scopes wanted; an entry holding all of them (and maybe more) matches.
     pub scopes: Vec<String>,
     /// `Bearer` or `mtls_pop`; a token of another type never matches.
     pub token_type: String,
@@ -317,7 +382,7 @@ impl AccessTokenQuery {
             )
             && opt_eq(e.ext_cache_key.as_deref(), self.ext_cache_key.as_deref())
             && opt_eq(e.key_id.as_deref(), self.key_id.as_deref())
-            && (is_bearer(&e.token_type) && is_bearer(&self.token_type)
+            && (TokenType::is_bearer(&e.token_type) && TokenType::is_bearer(&self.token_type)
                 || e.token_type.eq_ignore_ascii_case(&self.token_type))
             && !wanted.is_empty()
             && wanted.is_subset(&held)
@@ -394,6 +459,7 @@ pub struct TokenCache {
 }
 
 impl TokenCache {
+    /// An empty cache whose new writes use `key_profile`.
     pub fn new(key_profile: KeyProfile) -> TokenCache {
         TokenCache {
             key_profile,
@@ -401,6 +467,7 @@ impl TokenCache {
         }
     }
 
+    /// The layout new access-token keys are written in.
     pub fn key_profile(&self) -> KeyProfile {
         self.key_profile
     }
@@ -481,24 +548,28 @@ impl TokenCache {
             .map(|(k, e)| (CacheKey::from_stored(k), e))
     }
 
+    /// Stores (or replaces) an account under its key.
     pub fn upsert_account(&mut self, account: Account) -> CacheKey {
         let key = account.key();
         self.accounts.insert(key.as_str().to_owned(), account);
         key
     }
 
+    /// Stores (or replaces) an id token under its key.
     pub fn upsert_id_token(&mut self, entry: IdTokenEntry) -> CacheKey {
         let key = entry.key();
         self.id_tokens.insert(key.as_str().to_owned(), entry);
         key
     }
 
+    /// Stores (or replaces) a refresh token under its key.
     pub fn upsert_refresh_token(&mut self, entry: RefreshTokenEntry) -> CacheKey {
         let key = entry.key();
         self.refresh_tokens.insert(key.as_str().to_owned(), entry);
         key
     }
 
+    /// Stores (or replaces) an app metadata entry under its key.
     pub fn upsert_app_metadata(&mut self, entry: AppMetadataEntry) -> CacheKey {
         let key = entry.key();
         self.app_metadata.insert(key.as_str().to_owned(), entry);
@@ -517,10 +588,12 @@ impl TokenCache {
             .collect()
     }
 
+    /// Every cached account, in key order.
     pub fn accounts(&self) -> Vec<Account> {
         self.accounts.values().cloned().collect()
     }
 
+    /// The id token of an account for a client in a tenant.
     pub fn id_token(
         &self,
         home_account_id: &str,
@@ -547,12 +620,14 @@ impl TokenCache {
         })
     }
 
+    /// Every access token with its key, in key order.
     pub fn access_tokens(&self) -> impl Iterator<Item = (CacheKey, &AccessTokenEntry)> {
         self.access_tokens
             .iter()
             .map(|(k, e)| (CacheKey::from_stored(k), e))
     }
 
+    /// The keys of every access token, as stored.
     pub fn access_token_keys(&self) -> Vec<CacheKey> {
         self.access_tokens
             .keys()
@@ -560,18 +635,22 @@ impl TokenCache {
             .collect()
     }
 
+    /// Every refresh token.
     pub fn refresh_tokens(&self) -> impl Iterator<Item = &RefreshTokenEntry> {
         self.refresh_tokens.values()
     }
 
+    /// Every id token.
     pub fn id_tokens(&self) -> impl Iterator<Item = &IdTokenEntry> {
         self.id_tokens.values()
     }
 
+    /// Every app metadata entry.
     pub fn app_metadata(&self) -> impl Iterator<Item = &AppMetadataEntry> {
         self.app_metadata.values()
     }
 
+    /// True when no section holds an entry (unknown sections aside).
     pub fn is_empty(&self) -> bool {
         self.access_tokens.is_empty()
             && self.accounts.is_empty()
@@ -645,11 +724,12 @@ impl TokenCache {
 mod tests {
     use super::*;
     use crate::cache_key::{HashAlgorithm, ext_components, stored_ext_cache_key};
+    use fic_protocol::form;
 
     const NOW: u64 = 1_700_000_000;
 
     fn app_token(secret: &str, fmi_path: Option<&str>) -> AccessTokenEntry {
-        let components = ext_components(fmi_path.map(|p| ("fmi_path", p)));
+        let components = ext_components(fmi_path.map(|p| (form::FMI_PATH, p)));
         AccessTokenEntry {
             credential_type: "AccessToken".into(),
             secret: secret.into(),
@@ -670,7 +750,7 @@ mod tests {
     }
 
     fn app_query(fmi_path: Option<&str>) -> AccessTokenQuery {
-        let components = ext_components(fmi_path.map(|p| ("fmi_path", p)));
+        let components = ext_components(fmi_path.map(|p| (form::FMI_PATH, p)));
         AccessTokenQuery {
             home_account_id: None,
             environment: "LOCALHOST".into(),
@@ -803,7 +883,7 @@ mod tests {
         });
         let json = cache.serialize_json().unwrap();
         let hash = stored_ext_cache_key(
-            &ext_components([("fmi_path", "agent-a")]),
+            &ext_components([(form::FMI_PATH, "agent-a")]),
             HashAlgorithm::Netstring,
         )
         .unwrap();

@@ -1,4 +1,4 @@
-//! Cache keys and the extended cache key hash (SPEC §4).
+//! Cache keys and the extended cache key hash (`docs/protocol.md` §4).
 //!
 //! Two functions carry the whole contract and every reader and writer goes
 //! through them: [`ext_cache_key_hash`] (the hash of extra body parameters)
@@ -34,6 +34,7 @@ use std::str::FromStr;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use fic_protocol::{TokenType, form};
 use sha2::{Digest, Sha256};
 
 /// How extra body parameters are serialized before hashing.
@@ -115,9 +116,12 @@ impl CacheKey {
         CacheKey(key.to_owned())
     }
 
+    /// The key as stored.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The key as an owned `String`.
     pub fn into_string(self) -> String {
         self.0
     }
@@ -138,28 +142,28 @@ impl AsRef<str> for CacheKey {
 /// Body fields that never count as cache key components: MSAL Python
 /// 1.39.0 `_EXT_CACHE_KEY_EXCLUDED_FIELDS` (token_cache.py l.45), verbatim.
 pub const EXT_EXCLUDED_FIELDS: [&str; 22] = [
-    "client_id",
-    "grant_type",
-    "scope",
-    "claims",
-    "username",
-    "password",
-    "refresh_token",
-    "code",
-    "redirect_uri",
-    "code_verifier",
-    "device_code",
-    "assertion",
-    "requested_token_use",
-    "client_assertion",
-    "client_assertion_type",
-    "client_secret",
-    "token_type",
-    "req_cnf",
-    "key_id",
-    "user_federated_identity_credential",
-    "user_id",
-    "client_info",
+    form::CLIENT_ID,
+    form::GRANT_TYPE,
+    form::SCOPE,
+    form::CLAIMS,
+    form::USERNAME,
+    form::PASSWORD,
+    form::REFRESH_TOKEN,
+    form::CODE,
+    form::REDIRECT_URI,
+    form::CODE_VERIFIER,
+    form::DEVICE_CODE,
+    form::ASSERTION,
+    form::REQUESTED_TOKEN_USE,
+    form::CLIENT_ASSERTION,
+    form::CLIENT_ASSERTION_TYPE,
+    form::CLIENT_SECRET,
+    form::TOKEN_TYPE,
+    form::REQ_CNF,
+    form::KEY_ID,
+    form::USER_FEDERATED_IDENTITY_CREDENTIAL,
+    form::USER_ID,
+    form::CLIENT_INFO,
 ];
 
 /// The cache key components of a token request body, by Python's rule:
@@ -225,6 +229,7 @@ pub struct AccessTokenKeyParts {
     pub home_account_id: String,
     /// Authority host without port.
     pub environment: String,
+    /// The client the token was issued to.
     pub client_id: String,
     /// Tenant.
     pub realm: String,
@@ -236,11 +241,7 @@ pub struct AccessTokenKeyParts {
     pub ext_hash: Option<String>,
 }
 
-fn is_bearer(token_type: &str) -> bool {
-    token_type.is_empty() || token_type.eq_ignore_ascii_case("bearer")
-}
-
-/// THE full access-token key builder (SPEC §4); reads and writes both call it.
+/// THE full access-token key builder (`docs/protocol.md` §4); reads and writes both call it.
 pub fn access_token_key(parts: &AccessTokenKeyParts, profile: KeyProfile) -> CacheKey {
     let hash = parts.ext_hash.as_deref().filter(|h| !h.is_empty());
     let mut fields: Vec<String> = vec![parts.home_account_id.clone(), parts.environment.clone()];
@@ -260,13 +261,13 @@ pub fn access_token_key(parts: &AccessTokenKeyParts, profile: KeyProfile) -> Cac
             // Sorted on the original case, before lowercasing: Python's order.
             target.sort();
             fields.push(target.join(" "));
-            if !is_bearer(&parts.token_type) {
+            if !TokenType::is_bearer(&parts.token_type) {
                 fields.push(parts.token_type.clone());
             }
         }
         KeyProfile::MsalNode => {
             fields.push(
-                if is_bearer(&parts.token_type) {
+                if TokenType::is_bearer(&parts.token_type) {
                     "AccessToken"
                 } else {
                     "AccessToken_With_AuthScheme"
@@ -276,7 +277,7 @@ pub fn access_token_key(parts: &AccessTokenKeyParts, profile: KeyProfile) -> Cac
             fields.push(parts.client_id.clone());
             fields.push(parts.realm.clone());
             fields.push(parts.target.join(" "));
-            fields.push(if is_bearer(&parts.token_type) {
+            fields.push(if TokenType::is_bearer(&parts.token_type) {
                 String::new()
             } else {
                 parts.token_type.clone()

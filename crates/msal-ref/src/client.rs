@@ -1,123 +1,47 @@
-//! The confidential client: configuration, the shared request/response
-//! plumbing, and `acquire_token_silent`. The two grant-specific request
-//! builders live in `token_request.rs`.
+//! The confidential client: configuration and the entry points of every
+//! acquisition. The grant-specific request builders live in
+//! `token_request.rs`; what requests share (authentication, the POST, the
+//! cache) is the request context in `context.rs`.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
-use base64::Engine;
-use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
-use fic_protocol::{ClientInfo, GrantType, OIDC_SCOPES, TokenResponse};
-use serde_json::{Map, Value};
+use fic_protocol::{ClientId, GrantType, RefreshToken, Scopes, UserFederatedCredential, form};
 
 use crate::account_lookup::{AccountLookupPolicy, UserId};
-use crate::assertion::ClientAuth;
-use crate::cache::{
-    AUTHORITY_TYPE_MSSTS, AccessTokenEntry, AccessTokenQuery, Account, AppMetadataEntry,
-    IdTokenEntry, RefreshTokenEntry, TokenCache,
-};
-use crate::cache_key::{CacheKey, HashAlgorithm, KeyProfile};
+use crate::authority::Authority;
+use crate::cache::{Account, TokenCache, UserResponseContext};
+use crate::cache_key::{HashAlgorithm, KeyProfile};
 use crate::clock::{Clock, SystemClock};
-use crate::credential::{AssertionRequestOptions, Credential};
+use crate::context::RequestContext;
+use crate::credential::Credential;
 use crate::error::MsalError;
 use crate::http::Http;
+use crate::result::AuthResult;
 use crate::token_request::{AcquireTokenByUserFic, AcquireTokenForClient};
 
-/// Where a token came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TokenSource {
-    Cache,
-    IdentityProvider,
-}
-
-/// A token and what is known about it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AuthResult {
-    pub access_token: String,
-    pub token_type: String,
-    /// Unix seconds.
-    pub expires_on: u64,
-    /// The scopes the cached entry holds.
-    pub scopes: Vec<String>,
-    pub source: TokenSource,
-    /// Set for user tokens.
-    pub account: Option<Account>,
-    pub id_token_claims: Option<Value>,
-    /// The full key the access token is stored under.
-    pub cache_key: CacheKey,
-}
-
-/// `https://host[:port]/<tenant>`, split into what the protocol needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Authority {
-    /// Normalized, without trailing slash.
-    pub url: String,
-    /// Host without port, lowercased: the cache `environment`, so keys do
-    /// not change with the mock's random port.
-    pub environment: String,
-    pub tenant: String,
-    /// `{authority}/oauth2/v2.0/token`, built without discovery as .NET and
-    /// Java do.
-    pub token_endpoint: String,
-}
-
-impl Authority {
-    pub fn parse(authority: &str, allow_plain_http: bool) -> Result<Authority, MsalError> {
-        let invalid = |reason: &str| MsalError::InvalidAuthority {
-            authority: authority.to_owned(),
-            reason: reason.to_owned(),
-        };
-        let url = url::Url::parse(authority).map_err(|e| invalid(&e.to_string()))?;
-        match url.scheme() {
-            "https" => {}
-            "http" if allow_plain_http => {}
-            _ => return Err(invalid("the scheme must be https")),
-        }
-        let host = url.host_str().ok_or_else(|| invalid("no host"))?;
-        let tenant = url
-            .path_segments()
-            .and_then(|mut s| s.next())
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| invalid("no tenant path segment"))?
-            .to_owned();
-        let origin = url.origin().ascii_serialization();
-        let base = format!("{origin}/{tenant}");
-        Ok(Authority {
-            token_endpoint: format!("{base}/oauth2/v2.0/token"),
-            url: base,
-            environment: host.to_lowercase(),
-            tenant,
-        })
-    }
-}
-
-pub(crate) struct Inner {
-    pub(crate) client_id: String,
-    pub(crate) authority: Authority,
-    pub(crate) credential: Credential,
-    pub(crate) hash_algorithm: HashAlgorithm,
-    pub(crate) account_lookup: AccountLookupPolicy,
-    pub(crate) clock: Arc<dyn Clock>,
-    http: Http,
-    cache: Mutex<TokenCache>,
-}
-
-/// A confidential client. Cheap to clone; clones share the cache.
+/// A confidential client: one application registration (client id and
+/// credential) at one authority, with its token cache. Cheap to clone;
+/// clones share the cache, which is what lets an agent's assertion
+/// callback use the blueprint's client without asking twice for T1.
 #[derive(Clone)]
 pub struct ConfidentialClient {
-    pub(crate) inner: Arc<Inner>,
+    pub(crate) context: Arc<RequestContext>,
 }
 
 impl std::fmt::Debug for ConfidentialClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ConfidentialClient")
-            .field("client_id", &self.inner.client_id)
-            .field("authority", &self.inner.authority.url)
-            .field("credential", &self.inner.credential)
+            .field("client_id", &self.context.client_id.as_str())
+            .field("authority", &self.context.authority.url)
+            .field("credential", &self.context.credential)
             .finish_non_exhaustive()
     }
 }
 
-/// Builds a [`ConfidentialClient`].
+/// Builds a [`ConfidentialClient`]: `ConfidentialClient::builder(client_id,
+/// authority)`, then options, then [`build`](Self::build). Only the
+/// credential is required; every other option has the default a real MSAL
+/// client would use.
 pub struct ConfidentialClientBuilder {
     client_id: String,
     authority: String,
@@ -132,6 +56,8 @@ pub struct ConfidentialClientBuilder {
 }
 
 impl ConfidentialClientBuilder {
+    /// How the client authenticates: a secret, a certificate or an
+    /// assertion callback.
     pub fn credential(mut self, credential: Credential) -> Self {
         self.credential = Some(credential);
         self
@@ -144,21 +70,30 @@ impl ConfidentialClientBuilder {
         self
     }
 
+    /// How fmi paths and other extra body fields are hashed into the
+    /// cache key; [`HashAlgorithm::LegacyConcat`] only to replay the
+    /// collision of older ports.
     pub fn hash_algorithm(mut self, algorithm: HashAlgorithm) -> Self {
         self.hash_algorithm = algorithm;
         self
     }
 
+    /// The layout of new access-token keys: [`KeyProfile::Atext`] as most
+    /// ports, [`KeyProfile::MsalNode`] as msal-node.
     pub fn key_profile(mut self, profile: KeyProfile) -> Self {
         self.key_profile = profile;
         self
     }
 
+    /// How the cache-first path of `user_fic` picks an account; see
+    /// [`AccountLookupPolicy`].
     pub fn account_lookup(mut self, policy: AccountLookupPolicy) -> Self {
         self.account_lookup = policy;
         self
     }
 
+    /// The clock for cache expiry and assertion lifetimes, e.g. a
+    /// [`ManualClock`](crate::ManualClock) in tests.
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
@@ -171,12 +106,14 @@ impl ConfidentialClientBuilder {
     }
 
     /// Accept an `http://` authority. Only for the mock's plain-HTTP mode and
-    /// in-process fakes: every real MSAL port refuses it (SPEC §7).
+    /// in-process fakes: every real MSAL port refuses it (`docs/protocol.md` §7).
     pub fn allow_plain_http(mut self, yes: bool) -> Self {
         self.allow_plain_http = yes;
         self
     }
 
+    /// Parses the authority, sets up TLS and the cache. Fails without a
+    /// credential, on an invalid authority, or on an unreadable CA.
     pub fn build(self) -> Result<ConfidentialClient, MsalError> {
         let authority = Authority::parse(&self.authority, self.allow_plain_http)?;
         let credential = self.credential.ok_or(MsalError::MissingCredential)?;
@@ -184,8 +121,8 @@ impl ConfidentialClientBuilder {
         let mut cache = self.token_cache.unwrap_or_default();
         cache.set_key_profile(self.key_profile);
         Ok(ConfidentialClient {
-            inner: Arc::new(Inner {
-                client_id: self.client_id,
+            context: Arc::new(RequestContext {
+                client_id: ClientId::new(self.client_id),
                 authority,
                 credential,
                 hash_algorithm: self.hash_algorithm,
@@ -199,6 +136,8 @@ impl ConfidentialClientBuilder {
 }
 
 impl ConfidentialClient {
+    /// Starts configuring the client `client_id` at `authority`
+    /// (`https://host/<tenant>`).
     pub fn builder(
         client_id: impl Into<String>,
         authority: impl Into<String>,
@@ -217,20 +156,24 @@ impl ConfidentialClient {
         }
     }
 
+    /// The application (client) id.
     pub fn client_id(&self) -> &str {
-        &self.inner.client_id
+        self.context.client_id.as_str()
     }
 
+    /// The authority, parsed.
     pub fn authority(&self) -> &Authority {
-        &self.inner.authority
+        &self.context.authority
     }
 
+    /// How extra body fields are hashed into cache keys.
     pub fn hash_algorithm(&self) -> HashAlgorithm {
-        self.inner.hash_algorithm
+        self.context.hash_algorithm
     }
 
+    /// How `user_fic`'s cache-first path picks an account.
     pub fn account_lookup_policy(&self) -> AccountLookupPolicy {
-        self.inner.account_lookup
+        self.context.account_lookup
     }
 
     /// App token (client_credentials), optionally for an fmi path.
@@ -239,7 +182,7 @@ impl ConfidentialClient {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        AcquireTokenForClient::new(self.clone(), scopes.into_iter().map(Into::into).collect())
+        AcquireTokenForClient::new(self.context.clone(), Scopes::new(scopes))
     }
 
     /// User token by the `user_fic` grant; `assertion` is the user's
@@ -247,7 +190,7 @@ impl ConfidentialClient {
     pub fn acquire_token_by_user_fic<I, S>(
         &self,
         scopes: I,
-        assertion: impl Into<String>,
+        assertion: impl Into<UserFederatedCredential>,
         user: UserId,
     ) -> AcquireTokenByUserFic
     where
@@ -255,8 +198,8 @@ impl ConfidentialClient {
         S: Into<String>,
     {
         AcquireTokenByUserFic::new(
-            self.clone(),
-            scopes.into_iter().map(Into::into).collect(),
+            self.context.clone(),
+            Scopes::new(scopes),
             assertion.into(),
             user,
         )
@@ -273,379 +216,57 @@ impl ConfidentialClient {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let scopes: Vec<String> = scopes.into_iter().map(Into::into).collect();
+        let context = &self.context;
+        let scopes = Scopes::new(scopes);
         if scopes.is_empty() {
             return Err(MsalError::NoScopes);
         }
-        if let Some(hit) = self.cached_user_token(account, &scopes) {
+        if let Some(hit) = context.cached_user_token(account, &scopes) {
             return Ok(hit);
         }
-        let refresh_token = self
-            .cache_guard()
+        let refresh_token = context
+            .cache()
             .refresh_token(
                 &account.home_account_id,
-                &self.inner.authority.environment,
-                &self.inner.client_id,
+                &context.authority.environment,
+                context.client_id.as_str(),
             )
-            .map(|rt| rt.secret.clone())
+            .map(|rt| RefreshToken::new(rt.secret.clone()))
             .ok_or(MsalError::NoTokenInCache)?;
-        let scope = with_oidc_scopes(&scopes);
+        let scope = scopes.with_oidc();
         let params = vec![
-            ("grant_type".to_owned(), GrantType::RefreshToken.to_string()),
-            ("scope".to_owned(), scope.join(" ")),
-            ("refresh_token".to_owned(), refresh_token),
-            ("client_info".to_owned(), "1".to_owned()),
+            (
+                form::GRANT_TYPE.to_owned(),
+                GrantType::RefreshToken.to_string(),
+            ),
+            (form::SCOPE.to_owned(), scope.to_wire()),
+            (form::REFRESH_TOKEN.to_owned(), refresh_token.into_secret()),
+            (
+                form::CLIENT_INFO.to_owned(),
+                form::CLIENT_INFO_REQUESTED.to_owned(),
+            ),
         ];
-        let auth = self.client_auth(None).await?;
-        let response = self.send(params, &auth, &[]).await?;
-        self.store_user_response(response, &scope, None, None)
+        let auth = context.client_auth(None).await?;
+        let response = context.send(params, &auth, &[]).await?;
+        context.store_user_response(&response, &scope, UserResponseContext::default())
     }
 
     /// Accounts cached for this authority's environment.
     pub fn accounts(&self) -> Vec<Account> {
-        self.cache_guard()
-            .accounts_in(&self.inner.authority.environment)
+        self.context
+            .cache()
+            .accounts_in(&self.context.authority.environment)
     }
 
     /// A snapshot of the cache (serialize it, list its keys).
     pub fn cache(&self) -> TokenCache {
-        self.cache_guard().clone()
+        self.context.cache().clone()
     }
 
     /// Replaces the cache, keeping this client's key profile for new writes.
     pub fn replace_cache(&self, mut cache: TokenCache) {
-        let mut guard = self.cache_guard();
+        let mut guard = self.context.cache();
         cache.set_key_profile(guard.key_profile());
         *guard = cache;
-    }
-
-    pub(crate) fn cache_guard(&self) -> MutexGuard<'_, TokenCache> {
-        self.inner.cache.lock().expect("token cache poisoned")
-    }
-
-    pub(crate) fn now(&self) -> u64 {
-        self.inner.clock.now()
-    }
-
-    pub(crate) async fn client_auth(
-        &self,
-        fmi_path: Option<&str>,
-    ) -> Result<ClientAuth, MsalError> {
-        let options = AssertionRequestOptions {
-            client_id: self.inner.client_id.clone(),
-            token_endpoint: self.inner.authority.token_endpoint.clone(),
-            fmi_path: fmi_path.map(str::to_owned),
-        };
-        ClientAuth::resolve(&self.inner.credential, options, self.now()).await
-    }
-
-    /// Sends `client_id` + `params` + client authentication, over a
-    /// connection that presents the jwt-pop certificate when there is one.
-    pub(crate) async fn send(
-        &self,
-        params: Vec<(String, String)>,
-        auth: &ClientAuth,
-        headers: &[(&str, String)],
-    ) -> Result<TokenResponse, MsalError> {
-        let mut form = vec![("client_id".to_owned(), self.inner.client_id.clone())];
-        form.extend(params);
-        auth.append_to(&mut form);
-        let http = self.inner.http.client_for(auth.tls_certificate())?;
-        self.inner
-            .http
-            .post_token(&http, &self.inner.authority.token_endpoint, headers, &form)
-            .await
-    }
-
-    pub(crate) fn user_query(&self, home_account_id: &str, scopes: &[String]) -> AccessTokenQuery {
-        AccessTokenQuery {
-            home_account_id: Some(home_account_id.to_owned()),
-            environment: self.inner.authority.environment.clone(),
-            client_id: self.inner.client_id.clone(),
-            realm: self.inner.authority.tenant.clone(),
-            scopes: scopes.to_vec(),
-            token_type: "Bearer".into(),
-            key_id: None,
-            ext_cache_key: None,
-        }
-    }
-
-    /// The cached user token for `account`, with its id token claims.
-    pub(crate) fn cached_user_token(
-        &self,
-        account: &Account,
-        scopes: &[String],
-    ) -> Option<AuthResult> {
-        let cache = self.cache_guard();
-        let (key, at) = cache.find_access_token(
-            &self.user_query(&account.home_account_id, scopes),
-            self.now(),
-        )?;
-        let id_token_claims = cache
-            .id_token(
-                &account.home_account_id,
-                &self.inner.authority.environment,
-                &self.inner.client_id,
-                &self.inner.authority.tenant,
-            )
-            .and_then(|idt| decode_jwt_claims(&idt.secret));
-        Some(AuthResult {
-            access_token: at.secret.clone(),
-            token_type: at.token_type.clone(),
-            expires_on: at.expires_on,
-            scopes: at.scopes(),
-            source: TokenSource::Cache,
-            account: Some(account.clone()),
-            id_token_claims,
-            cache_key: key,
-        })
-    }
-
-    /// Stores an app token; `key_id` binds an `mtls_pop` token to its certificate.
-    pub(crate) fn store_app_response(
-        &self,
-        response: TokenResponse,
-        requested_scopes: &[String],
-        ext_cache_key: Option<String>,
-        key_id: Option<String>,
-    ) -> AuthResult {
-        let now = self.now();
-        let scopes = granted_scopes(&response, requested_scopes);
-        let mut cache = self.cache_guard();
-        let entry = self.access_token_entry(&cache, &response, None, &scopes, now);
-        let entry = AccessTokenEntry {
-            key_id,
-            ext_cache_key,
-            ..entry
-        };
-        let result_base = (
-            entry.secret.clone(),
-            entry.token_type.clone(),
-            entry.expires_on,
-        );
-        let key = cache.insert_access_token(entry);
-        cache.upsert_app_metadata(self.app_metadata());
-        AuthResult {
-            access_token: result_base.0,
-            token_type: result_base.1,
-            expires_on: result_base.2,
-            scopes,
-            source: TokenSource::IdentityProvider,
-            account: None,
-            id_token_claims: None,
-            cache_key: key,
-        }
-    }
-
-    /// Stores a user token response the way MSAL Python's `__add` does: an
-    /// ordinary AccessToken (never hashed), the Account from client_info and
-    /// the id token, the IdToken, the RefreshToken and AppMetadata.
-    pub(crate) fn store_user_response(
-        &self,
-        response: TokenResponse,
-        requested_scopes: &[String],
-        grant: Option<&GrantType>,
-        user: Option<&UserId>,
-    ) -> Result<AuthResult, MsalError> {
-        let now = self.now();
-        let env = self.inner.authority.environment.clone();
-        let realm = self.inner.authority.tenant.clone();
-        let claims = match &response.id_token {
-            Some(idt) => Some(decode_jwt_claims(idt).ok_or(MsalError::InvalidIdToken)?),
-            None => None,
-        };
-        let claim = |name: &str| {
-            claims
-                .as_ref()
-                .and_then(|c| c.get(name))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        };
-        // Python's __parse_account: client_info first, the id token's sub
-        // only when there is no client_info.
-        let (home_account_id, uid) = match &response.client_info {
-            Some(ci) => {
-                let ci = ClientInfo::decode(ci)?;
-                (ci.home_account_id(), ci.uid)
-            }
-            None => match claim("sub") {
-                Some(sub) => (sub.clone(), sub),
-                None => {
-                    return Err(MsalError::UnexpectedResponse {
-                        status: 200,
-                        detail: "a user token response without client_info or id_token".into(),
-                    });
-                }
-            },
-        };
-        let scopes = granted_scopes(&response, requested_scopes);
-        let mut cache = self.cache_guard();
-        let previous_source = cache
-            .accounts()
-            .into_iter()
-            .find(|a| a.home_account_id == home_account_id && a.environment == env)
-            .and_then(|a| a.account_source);
-        let account = Account {
-            home_account_id: home_account_id.clone(),
-            environment: env.clone(),
-            realm: realm.clone(),
-            local_account_id: claim("oid").or_else(|| claim("sub")).unwrap_or(uid),
-            username: claim("preferred_username")
-                .or_else(|| claim("upn"))
-                .or_else(|| match user {
-                    Some(UserId::Upn(upn)) => Some(upn.clone()),
-                    _ => None,
-                })
-                .unwrap_or_default(),
-            authority_type: AUTHORITY_TYPE_MSSTS.into(),
-            account_source: grant.map(|g| g.to_string()).or(previous_source),
-            extra: Map::new(),
-        };
-        let entry =
-            self.access_token_entry(&cache, &response, Some(&home_account_id), &scopes, now);
-        let (secret, token_type, expires_on) = (
-            entry.secret.clone(),
-            entry.token_type.clone(),
-            entry.expires_on,
-        );
-        let key = cache.insert_access_token(entry);
-        cache.upsert_account(account.clone());
-        if let Some(idt) = &response.id_token {
-            cache.upsert_id_token(IdTokenEntry {
-                credential_type: "IdToken".into(),
-                secret: idt.clone(),
-                home_account_id: home_account_id.clone(),
-                environment: env.clone(),
-                realm: realm.clone(),
-                client_id: self.inner.client_id.clone(),
-                extra: Map::new(),
-            });
-        }
-        if let Some(rt) = &response.refresh_token {
-            let target = cache.target_for(&scopes);
-            cache.upsert_refresh_token(RefreshTokenEntry {
-                credential_type: "RefreshToken".into(),
-                secret: rt.clone(),
-                home_account_id: home_account_id.clone(),
-                environment: env.clone(),
-                client_id: self.inner.client_id.clone(),
-                target,
-                last_modification_time: Some(now),
-                family_id: None,
-                extra: Map::new(),
-            });
-        }
-        cache.upsert_app_metadata(self.app_metadata());
-        Ok(AuthResult {
-            access_token: secret,
-            token_type,
-            expires_on,
-            scopes,
-            source: TokenSource::IdentityProvider,
-            account: Some(account),
-            id_token_claims: claims,
-            cache_key: key,
-        })
-    }
-
-    fn access_token_entry(
-        &self,
-        cache: &TokenCache,
-        response: &TokenResponse,
-        home_account_id: Option<&str>,
-        scopes: &[String],
-        now: u64,
-    ) -> AccessTokenEntry {
-        AccessTokenEntry {
-            credential_type: "AccessToken".into(),
-            secret: response.access_token.clone(),
-            home_account_id: home_account_id.map(str::to_owned),
-            environment: self.inner.authority.environment.clone(),
-            client_id: self.inner.client_id.clone(),
-            target: cache.target_for(scopes),
-            realm: self.inner.authority.tenant.clone(),
-            token_type: response.token_type.clone(),
-            cached_at: now,
-            expires_on: now + response.expires_in,
-            extended_expires_on: now + response.ext_expires_in,
-            key_id: None,
-            ext_cache_key: None,
-            refresh_on: response.refresh_in.map(|r| now + r),
-            extra: Map::new(),
-        }
-    }
-
-    fn app_metadata(&self) -> AppMetadataEntry {
-        AppMetadataEntry {
-            client_id: self.inner.client_id.clone(),
-            environment: self.inner.authority.environment.clone(),
-            family_id: None,
-            extra: Map::new(),
-        }
-    }
-}
-
-/// What the cache records as the token's target: the response's `scope`
-/// when present, else what was requested (MSAL Python `_obtain_token`).
-fn granted_scopes(response: &TokenResponse, requested: &[String]) -> Vec<String> {
-    match &response.scope {
-        Some(s) if !s.trim().is_empty() => s.split_whitespace().map(str::to_owned).collect(),
-        _ => requested.to_vec(),
-    }
-}
-
-/// The caller's scopes followed by `openid profile offline_access` (those
-/// not already present), as every user flow sends them.
-pub(crate) fn with_oidc_scopes(scopes: &[String]) -> Vec<String> {
-    let mut out = scopes.to_vec();
-    for s in OIDC_SCOPES {
-        if !out.iter().any(|x| x == s) {
-            out.push(s.to_owned());
-        }
-    }
-    out
-}
-
-/// The payload of a JWT, unverified: MSAL reads id token claims without
-/// validating them (Python application.py, `_decode_id_token_claims`).
-pub(crate) fn decode_jwt_claims(jwt: &str) -> Option<Value> {
-    let payload = jwt.split('.').nth(1)?;
-    let bytes = URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .or_else(|_| URL_SAFE.decode(payload))
-        .ok()?;
-    serde_json::from_slice(&bytes).ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn authority_environment_has_no_port() {
-        let a = Authority::parse("https://LocalHost:8443/tenant-id/", false).unwrap();
-        assert_eq!(a.environment, "localhost");
-        assert_eq!(a.tenant, "tenant-id");
-        assert_eq!(a.url, "https://localhost:8443/tenant-id");
-        assert_eq!(
-            a.token_endpoint,
-            "https://localhost:8443/tenant-id/oauth2/v2.0/token"
-        );
-    }
-
-    #[test]
-    fn authority_must_be_https_with_a_tenant() {
-        assert!(Authority::parse("http://localhost/t", false).is_err());
-        assert!(Authority::parse("http://localhost/t", true).is_ok());
-        assert!(Authority::parse("https://localhost/", false).is_err());
-        assert!(Authority::parse("not a url", false).is_err());
-    }
-
-    #[test]
-    fn oidc_scopes_are_added_once() {
-        assert_eq!(
-            with_oidc_scopes(&["api://r/Read".into(), "openid".into()]),
-            vec!["api://r/Read", "openid", "profile", "offline_access"]
-        );
     }
 }

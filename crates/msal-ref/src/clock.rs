@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Seconds since the Unix epoch, the unit of every time field in the cache.
 pub trait Clock: Send + Sync + Debug {
+    /// Now, in Unix seconds.
     fn now(&self) -> u64;
 }
 
@@ -29,6 +30,7 @@ impl Clock for SystemClock {
 pub struct ManualClock(Arc<AtomicU64>);
 
 impl ManualClock {
+    /// A clock stopped at `now` (Unix seconds).
     pub fn new(now: u64) -> ManualClock {
         ManualClock(Arc::new(AtomicU64::new(now)))
     }
@@ -39,10 +41,12 @@ impl ManualClock {
         ManualClock::new(SystemClock.now())
     }
 
+    /// Moves every clone forward by `by` (whole seconds).
     pub fn advance(&self, by: Duration) {
         self.0.fetch_add(by.as_secs(), Ordering::SeqCst);
     }
 
+    /// Sets every clone to `now`.
     pub fn set(&self, now: u64) {
         self.0.store(now, Ordering::SeqCst);
     }

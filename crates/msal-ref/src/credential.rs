@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use fic_protocol::{ClientAssertion, ClientSecret};
 use futures::future::BoxFuture;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use rustls_pki_types::CertificateDer;
@@ -16,12 +17,17 @@ use rustls_pki_types::pem::PemObject;
 use crate::error::{BoxError, MsalError};
 
 /// What the assertion callback is told about the request it signs for
-/// (SPEC §3). `fmi_path` is set only when the token request carries one,
-/// which is how a Leg 2 callback knows which agent to mint T1 for.
+/// (`docs/protocol.md` §3). `fmi_path` is set only when the token request
+/// carries one, which is how a Leg 2 callback knows which agent to mint T1
+/// for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssertionRequestOptions {
+    /// The client whose request is being authenticated.
     pub client_id: String,
+    /// The token endpoint the request goes to: the `aud` of a signed
+    /// assertion.
     pub token_endpoint: String,
+    /// The request's `fmi_path`, when it has one.
     pub fmi_path: Option<String>,
 }
 
@@ -29,7 +35,9 @@ pub struct AssertionRequestOptions {
 /// certificate (the token-binding certificate of jwt-pop).
 #[derive(Clone, PartialEq, Eq)]
 pub struct ClientCertificate {
+    /// The certificate chain, leaf first.
     pub cert_pem: String,
+    /// The leaf's private key.
     pub key_pem: String,
 }
 
@@ -42,6 +50,7 @@ impl fmt::Debug for ClientCertificate {
 }
 
 impl ClientCertificate {
+    /// A certificate and key from their PEM text.
     pub fn new(cert_pem: impl Into<String>, key_pem: impl Into<String>) -> ClientCertificate {
         ClientCertificate {
             cert_pem: cert_pem.into(),
@@ -72,14 +81,17 @@ fn leaf_der(cert_pem: &str) -> Result<Vec<u8>, MsalError> {
 /// response without certificate, which always yields jwt-bearer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssertionResponse {
-    pub assertion: String,
+    /// The assertion, sent as `client_assertion`.
+    pub assertion: ClientAssertion,
+    /// With a certificate the request uses jwt-pop and presents it as the
+    /// TLS client certificate; without, jwt-bearer.
     pub token_binding_certificate: Option<ClientCertificate>,
 }
 
 impl From<String> for AssertionResponse {
     fn from(assertion: String) -> Self {
         AssertionResponse {
-            assertion,
+            assertion: ClientAssertion::new(assertion),
             token_binding_certificate: None,
         }
     }
@@ -91,6 +103,8 @@ impl From<&str> for AssertionResponse {
     }
 }
 
+/// The assertion callback as stored: called once per token request with
+/// what it signs for. Build one with [`Credential::assertion_callback`].
 pub type AssertionCallback = Arc<
     dyn Fn(AssertionRequestOptions) -> BoxFuture<'static, Result<AssertionResponse, BoxError>>
         + Send
@@ -146,6 +160,7 @@ impl Certificate {
         self
     }
 
+    /// The certificate's thumbprint, sent as the `x5t#S256` header.
     pub fn x5t_s256(&self) -> &str {
         &self.x5t_s256
     }
@@ -164,11 +179,18 @@ impl Certificate {
     }
 }
 
-/// The client credential.
+/// The client credential: how the client proves who it is.
+///
+/// In the agent protocol the blueprint uses a certificate (or a secret)
+/// and each agent uses an assertion callback that asks the blueprint for
+/// T1 (`docs/protocol.md` §1, §3).
 #[derive(Clone)]
 pub enum Credential {
-    Secret(String),
+    /// An application password, sent as `client_secret`.
+    Secret(ClientSecret),
+    /// Signs a fresh jwt-bearer assertion per request.
     Certificate(Certificate),
+    /// Hands over an assertion per request.
     Assertion(AssertionCallback),
 }
 
@@ -185,10 +207,12 @@ impl fmt::Debug for Credential {
 }
 
 impl Credential {
+    /// A client secret.
     pub fn secret(secret: impl Into<String>) -> Credential {
-        Credential::Secret(secret.into())
+        Credential::Secret(ClientSecret::new(secret))
     }
 
+    /// A certificate and its private key, both PEM.
     pub fn certificate(cert_pem: &str, key_pem: &str) -> Result<Credential, MsalError> {
         Ok(Credential::Certificate(Certificate::from_pem(
             cert_pem, key_pem,

@@ -1,33 +1,38 @@
 //! The two grant-specific requests: `client_credentials` (optionally with
 //! an fmi path and mTLS PoP) and `user_fic`. Each checks its inputs before
 //! anything else, looks in the cache, and only then builds the wire request.
+//! What they share (authentication, the POST, the cache) is the client's
+//! request context.
 
-use fic_protocol::GrantType;
+use std::sync::Arc;
+
+use fic_protocol::{FmiPath, GrantType, Scopes, TokenType, UserFederatedCredential, form};
 
 use crate::account_lookup::UserId;
 use crate::assertion::ClientAuth;
-use crate::cache::AccessTokenQuery;
+use crate::cache::UserResponseContext;
 use crate::cache_key::{EXT_EXCLUDED_FIELDS, ext_components, stored_ext_cache_key};
-use crate::client::{AuthResult, ConfidentialClient, TokenSource, with_oidc_scopes};
+use crate::context::RequestContext;
 use crate::error::MsalError;
-
-/// `token_type` value requesting an mTLS-bound token.
-pub const MTLS_POP: &str = "mtls_pop";
+use crate::result::AuthResult;
 
 /// `acquire_token_for_client(scopes)[.fmi_path(p)][.mtls_pop()].execute()`.
+///
+/// An app token: Leg 1 when the blueprint asks with an fmi path, Leg 2
+/// when an agent asks with T1 as its assertion (`docs/protocol.md` §1).
 #[must_use = "nothing is requested until execute() is awaited"]
 pub struct AcquireTokenForClient {
-    client: ConfidentialClient,
-    scopes: Vec<String>,
+    context: Arc<RequestContext>,
+    scopes: Scopes,
     fmi_path: Option<String>,
     mtls_pop: bool,
     extra: Vec<(String, String)>,
 }
 
 impl AcquireTokenForClient {
-    pub(crate) fn new(client: ConfidentialClient, scopes: Vec<String>) -> Self {
+    pub(crate) fn new(context: Arc<RequestContext>, scopes: Scopes) -> Self {
         AcquireTokenForClient {
-            client,
+            context,
             scopes,
             fmi_path: None,
             mtls_pop: false,
@@ -50,7 +55,9 @@ impl AcquireTokenForClient {
     }
 
     /// Sends `fmi_path` in the body and caches the token apart from every
-    /// other path (ext cache key).
+    /// other path (ext cache key). Only a blank path is refused here
+    /// ([`FmiPath::is_blank`]); the identity provider judges the rest, as
+    /// it does for every MSAL port.
     pub fn fmi_path(mut self, path: impl Into<String>) -> Self {
         self.fmi_path = Some(path.into());
         self
@@ -63,54 +70,60 @@ impl AcquireTokenForClient {
         self
     }
 
+    fn token_type(&self) -> TokenType {
+        if self.mtls_pop {
+            TokenType::MtlsPop
+        } else {
+            TokenType::Bearer
+        }
+    }
+
     /// The body fields that describe the request (no client authentication):
     /// they decide the ext cache key, so lookup and storage agree.
     fn request_params(&self) -> Vec<(String, String)> {
         let mut params = vec![
             (
-                "grant_type".to_owned(),
+                form::GRANT_TYPE.to_owned(),
                 GrantType::ClientCredentials.to_string(),
             ),
-            ("scope".to_owned(), self.scopes.join(" ")),
+            (form::SCOPE.to_owned(), self.scopes.to_wire()),
         ];
         if let Some(p) = &self.fmi_path {
-            params.push(("fmi_path".to_owned(), p.clone()));
+            params.push((form::FMI_PATH.to_owned(), p.clone()));
         }
         if self.mtls_pop {
-            params.push(("token_type".to_owned(), MTLS_POP.to_owned()));
+            params.push((form::TOKEN_TYPE.to_owned(), TokenType::MTLS_POP.to_owned()));
         }
         params.extend(self.extra.iter().cloned());
         params
     }
 
+    /// Checks the inputs, answers from the cache when it can, else asks the
+    /// identity provider and caches the answer.
     pub async fn execute(self) -> Result<AuthResult, MsalError> {
         if self.scopes.is_empty() {
             return Err(MsalError::NoScopes);
         }
-        if self
-            .fmi_path
-            .as_deref()
-            .is_some_and(|p| p.trim().is_empty())
-        {
+        if self.fmi_path.as_deref().is_some_and(FmiPath::is_blank) {
             return Err(MsalError::BlankFmiPath);
         }
         if let Some((name, _)) = self.extra.iter().find(|(k, _)| {
-            k.is_empty() || k == "fmi_path" || EXT_EXCLUDED_FIELDS.contains(&k.as_str())
+            k.is_empty() || k == form::FMI_PATH || EXT_EXCLUDED_FIELDS.contains(&k.as_str())
         }) {
             return Err(MsalError::ReservedParameter(name.clone()));
         }
-        let client = &self.client;
+        let context = &self.context;
         let params = self.request_params();
         let ext_cache_key = stored_ext_cache_key(
             &ext_components(params.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
-            client.inner.hash_algorithm,
+            context.hash_algorithm,
         );
 
         // A PoP token is looked up by the thumbprint of the certificate it
         // would be bound to, so the callback runs before the cache lookup.
         let mut auth: Option<ClientAuth> = None;
         let key_id = if self.mtls_pop {
-            let resolved = client.client_auth(self.fmi_path.as_deref()).await?;
+            let resolved = context.client_auth(self.fmi_path.as_deref()).await?;
             let thumbprint = resolved
                 .tls_certificate()
                 .ok_or(MsalError::MtlsPopWithoutCertificate)?
@@ -121,123 +134,118 @@ impl AcquireTokenForClient {
             None
         };
 
-        let query = AccessTokenQuery {
-            home_account_id: None,
-            environment: client.inner.authority.environment.clone(),
-            client_id: client.inner.client_id.clone(),
-            realm: client.inner.authority.tenant.clone(),
-            scopes: self.scopes.clone(),
-            token_type: if self.mtls_pop { MTLS_POP } else { "Bearer" }.to_owned(),
-            key_id: key_id.clone(),
-            ext_cache_key: ext_cache_key.clone(),
-        };
-        if let Some(hit) = {
-            let cache = client.cache_guard();
-            cache
-                .find_access_token(&query, client.now())
-                .map(|(key, at)| AuthResult {
-                    access_token: at.secret.clone(),
-                    token_type: at.token_type.clone(),
-                    expires_on: at.expires_on,
-                    scopes: at.scopes(),
-                    source: TokenSource::Cache,
-                    account: None,
-                    id_token_claims: None,
-                    cache_key: key,
-                })
-        } {
+        let query = context.app_query(
+            &self.scopes,
+            self.token_type(),
+            key_id.clone(),
+            ext_cache_key.clone(),
+        );
+        if let Some(hit) = context.cached_app_token(&query) {
             return Ok(hit);
         }
 
         let auth = match auth {
             Some(a) => a,
-            None => client.client_auth(self.fmi_path.as_deref()).await?,
+            None => context.client_auth(self.fmi_path.as_deref()).await?,
         };
-        let response = client.send(params, &auth, &[]).await?;
-        if self.mtls_pop && !response.token_type.eq_ignore_ascii_case(MTLS_POP) {
+        let response = context.send(params, &auth, &[]).await?;
+        if self.mtls_pop && !TokenType::MtlsPop.matches(&response.token_type) {
             return Err(MsalError::TokenTypeMismatch {
-                requested: MTLS_POP.to_owned(),
+                requested: TokenType::MTLS_POP.to_owned(),
                 received: response.token_type,
             });
         }
-        Ok(client.store_app_response(response, &self.scopes, ext_cache_key, key_id))
+        Ok(context.store_app_response(&response, &self.scopes, ext_cache_key, key_id))
     }
 }
 
 /// `acquire_token_by_user_fic(scopes, assertion, user).execute()`.
+///
+/// A user token for an agent, Leg 3: the agent presents T2 as the user's
+/// federated credential and names the user by UPN or object id
+/// (`docs/protocol.md` §1–§2, §5).
 #[must_use = "nothing is requested until execute() is awaited"]
 pub struct AcquireTokenByUserFic {
-    client: ConfidentialClient,
-    scopes: Vec<String>,
-    assertion: String,
+    context: Arc<RequestContext>,
+    scopes: Scopes,
+    assertion: UserFederatedCredential,
     user: UserId,
 }
 
 impl AcquireTokenByUserFic {
     pub(crate) fn new(
-        client: ConfidentialClient,
-        scopes: Vec<String>,
-        assertion: String,
+        context: Arc<RequestContext>,
+        scopes: Scopes,
+        assertion: UserFederatedCredential,
         user: UserId,
     ) -> Self {
         AcquireTokenByUserFic {
-            client,
+            context,
             scopes,
             assertion,
             user,
         }
     }
 
-    /// Exactly SPEC §2: scope augmented with `openid profile
+    /// Exactly `docs/protocol.md` §2: scope augmented with `openid profile
     /// offline_access`, the credential, one user field, `client_info=1`.
-    fn request_params(&self) -> (Vec<String>, Vec<(String, String)>) {
-        let scope = with_oidc_scopes(&self.scopes);
+    fn request_params(&self) -> (Scopes, Vec<(String, String)>) {
+        let scope = self.scopes.with_oidc();
         let (user_field, user_value) = self.user.form_field();
         let params = vec![
-            ("grant_type".to_owned(), GrantType::UserFic.to_string()),
-            ("scope".to_owned(), scope.join(" ")),
+            (form::GRANT_TYPE.to_owned(), GrantType::UserFic.to_string()),
+            (form::SCOPE.to_owned(), scope.to_wire()),
             (
-                "user_federated_identity_credential".to_owned(),
-                self.assertion.clone(),
+                form::USER_FEDERATED_IDENTITY_CREDENTIAL.to_owned(),
+                self.assertion.secret().to_owned(),
             ),
             (user_field.to_owned(), user_value.to_owned()),
-            ("client_info".to_owned(), "1".to_owned()),
+            (
+                form::CLIENT_INFO.to_owned(),
+                form::CLIENT_INFO_REQUESTED.to_owned(),
+            ),
         ];
         (scope, params)
     }
 
+    /// Checks the inputs, answers from the cache when the account lookup
+    /// policy finds this user's account, else asks the identity provider
+    /// and caches the answer.
     pub async fn execute(self) -> Result<AuthResult, MsalError> {
         if self.scopes.is_empty() {
             return Err(MsalError::NoScopes);
         }
-        if self.assertion.trim().is_empty() {
+        if self.assertion.secret().trim().is_empty() {
             return Err(MsalError::EmptyUserAssertion);
         }
         if self.user.value().trim().is_empty() {
             return Err(MsalError::EmptyUserId);
         }
-        let client = &self.client;
+        let context = &self.context;
 
         // Cache first (MSAL Java PR #1026); which account is "this user" is
         // the policy's decision, and under Strict only an exact match counts.
-        let accounts = client.accounts();
-        if let Some(account) = client.inner.account_lookup.select(&accounts, &self.user)
-            && let Some(hit) = client.cached_user_token(account, &self.scopes)
+        let accounts = context.cache().accounts_in(&context.authority.environment);
+        if let Some(account) = context.account_lookup.select(&accounts, &self.user)
+            && let Some(hit) = context.cached_user_token(account, &self.scopes)
         {
             return Ok(hit);
         }
 
         let (scope, params) = self.request_params();
-        let auth = client.client_auth(None).await?;
-        let anchor = self.user.anchor_mailbox(&client.inner.authority.tenant);
-        let response = client
-            .send(params, &auth, &[("x-anchormailbox", anchor)])
+        let auth = context.client_auth(None).await?;
+        let anchor = self.user.anchor_mailbox(&context.authority.tenant);
+        let response = context
+            .send(params, &auth, &[(form::ANCHOR_MAILBOX_HEADER, anchor)])
             .await?;
-        client.store_user_response(
-            response,
+        let grant = GrantType::UserFic.to_string();
+        context.store_user_response(
+            &response,
             &scope,
-            Some(&GrantType::UserFic),
-            Some(&self.user),
+            UserResponseContext {
+                account_source: Some(&grant),
+                username_hint: self.user.upn(),
+            },
         )
     }
 }

@@ -213,7 +213,7 @@ async fn jwt_pop_presents_the_client_certificate() {
                         .execute()
                         .await?;
                     Ok::<_, BoxError>(AssertionResponse {
-                        assertion: t1.access_token,
+                        assertion: t1.access_token.into(),
                         token_binding_certificate: Some(binding),
                     })
                 }

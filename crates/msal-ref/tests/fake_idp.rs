@@ -8,6 +8,7 @@ mod support;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use fic_protocol::AssertionType;
 use msal_ref::{
     AccountLookupPolicy, AssertionRequestOptions, AssertionResponse, BoxError, ClientCertificate,
     ConfidentialClient, Credential, ManualClock, MsalError, TokenSource, UserId,
@@ -172,10 +173,7 @@ async fn the_callback_learns_the_fmi_path_only_when_there_is_one() {
         format!("{authority}/oauth2/v2.0/token")
     );
     let form = fake.last().form;
-    assert_eq!(
-        form["client_assertion_type"],
-        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-    );
+    assert_eq!(form["client_assertion_type"], AssertionType::JWT_BEARER_URN);
     assert_eq!(form["client_assertion"], "t1-for-agent-a");
 }
 
@@ -435,10 +433,7 @@ async fn mtls_pop_is_keyed_by_the_binding_certificate() {
         .unwrap();
     let form = fake.last().form;
     assert_eq!(form["token_type"], "mtls_pop");
-    assert_eq!(
-        form["client_assertion_type"],
-        "urn:ietf:params:oauth:client-assertion-type:jwt-pop"
-    );
+    assert_eq!(form["client_assertion_type"], AssertionType::JWT_POP_URN);
     assert_eq!(first.token_type, "mtls_pop");
     let hit = client
         .acquire_token_for_client([EXCHANGE])
@@ -624,7 +619,7 @@ async fn tls_trusts_exactly_the_given_ca_and_jwt_pop_presents_the_certificate() 
     assert_eq!(seen.tls_client_x5t.as_deref(), Some(expected_x5t.as_str()));
     assert_eq!(
         seen.form["client_assertion_type"],
-        "urn:ietf:params:oauth:client-assertion-type:jwt-pop"
+        AssertionType::JWT_POP_URN
     );
     // The plain client's pooled connection still carries no certificate.
     bearer

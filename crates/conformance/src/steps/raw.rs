@@ -21,8 +21,8 @@ use super::directory::{
 use super::{jwt_claims, snapshot};
 use crate::world::{FicWorld, RawReply, StepError, StepResult, check};
 
-const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-const JWT_POP: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-pop";
+const JWT_BEARER: &str = fic_protocol::AssertionType::JWT_BEARER_URN;
+const JWT_POP: &str = fic_protocol::AssertionType::JWT_POP_URN;
 const USER_SCOPES: &str = "api://contoso-api/read openid profile offline_access";
 
 /// Posts to the mock's token endpoint (or `path` under its base URL).

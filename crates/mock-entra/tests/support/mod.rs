@@ -14,8 +14,8 @@ pub const AGENT_A: &str = "7a3b9c2d-1111-4e5f-8a9b-0c1d2e3f4a5b";
 pub const AGENT_B: &str = "7a3b9c2d-2222-4e5f-8a9b-0c1d2e3f4a5b";
 pub const DAEMON: &str = "5d8f1c3e-3333-4e5f-8a9b-0c1d2e3f4a5b";
 pub const EXCHANGE: &str = "api://AzureADTokenExchange/.default";
-pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-pub const JWT_POP: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-pop";
+pub const JWT_BEARER: &str = fic_protocol::AssertionType::JWT_BEARER_URN;
+pub const JWT_POP: &str = fic_protocol::AssertionType::JWT_POP_URN;
 pub const BLUEPRINT_CERT: &str = include_str!("../../../../fixtures/certs/blueprint.crt");
 pub const BLUEPRINT_KEY: &str = include_str!("../../../../fixtures/certs/blueprint.key");
 
