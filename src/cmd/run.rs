@@ -19,7 +19,7 @@ pub struct RunArgs {
     /// Which client to run: rust (the reference), python, node, java, go, or all.
     #[arg(long, default_value = "all")]
     port: String,
-    /// Only scenarios whose tags match this expression (cucumber's syntax, e.g. `@leg1 and not @slow`).
+    /// Only scenarios whose tags match this expression (cucumber's syntax, e.g. `@fmi_path and not @requires-cache`).
     #[arg(long, value_name = "EXPR")]
     tags: Option<String>,
     /// Also write the matrix as `json` or `junit` to PATH (repeatable).
@@ -48,7 +48,7 @@ enum RunError {
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    // A run checks snapshots, it never writes them (`INSTA_UPDATE=always`
+    // A run checks snapshots, it never writes them (`INSTA_UPDATE=new`
     // does, deliberately), and insta's diffs would interleave with the
     // matrix on stdout: the failing step is in the matrix; `INSTA_OUTPUT=diff`
     // shows the diffs again.
