@@ -54,9 +54,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         )
         .init();
     let directory = match &args.directory {
-        Some(path) => {
-            Directory::load(path).with_context(|| format!("loading {}", path.display()))?
-        }
+        // Each problem already names the file and line.
+        Some(path) => Directory::load(path)
+            .map_err(|e| anyhow::anyhow!("cannot serve this directory:\n{e}"))?,
         None => Directory::default_directory(),
     };
     // Without --state-dir the keys live in a per-process directory that is
