@@ -97,8 +97,8 @@ fn blocks(file: &Path, text: &str) -> Result<Vec<Block>, String> {
             }
             Some((start, info, body)) => {
                 if trimmed.starts_with("```") {
-                    let kind = kind(info)
-                        .map_err(|e| format!("{}:{start}: {e}", file.display()))?;
+                    let kind =
+                        kind(info).map_err(|e| format!("{}:{start}: {e}", file.display()))?;
                     out.push(Block {
                         file: file.to_owned(),
                         line: *start,

@@ -1,8 +1,8 @@
 //! `fic-harness serve`: the mock on a port, for other processes (port
 //! drivers, curl, CI jobs in other languages).
 
-use std::net::SocketAddr;
 use std::io::Write as _;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 

@@ -300,7 +300,9 @@ impl Directory {
         let file: DirectoryFile = toml::from_str(text).map_err(|e| {
             let offset = e.span().map_or(0, |s| s.start);
             let line = line_of(offset);
-            let line_start = text[..offset.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+            let line_start = text[..offset.min(text.len())]
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
             DirectoryError::Syntax {
                 file: file_name.to_owned(),
                 line,
@@ -342,7 +344,10 @@ impl Directory {
         for u in &file.users {
             check_guid("user oid", &u.oid);
         }
-        let Some(first_tenant) = file.tenants.first().map(|t| t.id.get_ref().to_ascii_lowercase())
+        let Some(first_tenant) = file
+            .tenants
+            .first()
+            .map(|t| t.id.get_ref().to_ascii_lowercase())
         else {
             problem(0..0, "at least one [[tenants]] entry is required".into());
             return Err(DirectoryError::Invalid { problems });
@@ -364,7 +369,10 @@ impl Directory {
                     }),
                     Err(reason) => problem(
                         ti.certificate.span(),
-                        format!("certificate {cert} of trusted issuer {}: {reason}", ti.issuer),
+                        format!(
+                            "certificate {cert} of trusted issuer {}: {reason}",
+                            ti.issuer
+                        ),
                     ),
                 }
             }
@@ -438,7 +446,9 @@ impl Directory {
                 let Some(resource) = find_resource(&resources, name) else {
                     problem(
                         asg.resource.span(),
-                        format!("app role assignment of app {client_id}: resource {name} is not one of the [[resources]]"),
+                        format!(
+                            "app role assignment of app {client_id}: resource {name} is not one of the [[resources]]"
+                        ),
                     );
                     continue;
                 };
@@ -493,7 +503,10 @@ impl Directory {
         for u in file.users {
             let tenant_id = known_tenant(&u.tenant, &mut problem);
             let oid = u.oid.get_ref().to_ascii_lowercase();
-            if users.iter().any(|x| x.oid == oid && x.tenant_id == tenant_id) {
+            if users
+                .iter()
+                .any(|x| x.oid == oid && x.tenant_id == tenant_id)
+            {
                 problem(u.oid.span(), format!("user oid {oid} is listed twice"));
             }
             users.push(User {
@@ -593,7 +606,9 @@ impl Directory {
 fn find_resource<'r>(resources: &'r [Resource], name: &str) -> Option<&'r Resource> {
     let name = name.trim_end_matches('/');
     resources.iter().find(|r| {
-        r.app_id_uri.trim_end_matches('/').eq_ignore_ascii_case(name)
+        r.app_id_uri
+            .trim_end_matches('/')
+            .eq_ignore_ascii_case(name)
             || r.app_id.eq_ignore_ascii_case(name)
     })
 }
@@ -671,7 +686,10 @@ mod tests {
         let orders = d.resource("api://fabrikam-orders").unwrap();
         assert_eq!(d.assigned_roles(sync, orders), ["Orders.Read.All"]);
         let erin = d
-            .user_by_upn("2d4f6a8c-1e3b-4d5f-8a9c-0b1c2d3e4f5a", "erin@partner.example")
+            .user_by_upn(
+                "2d4f6a8c-1e3b-4d5f-8a9c-0b1c2d3e4f5a",
+                "erin@partner.example",
+            )
             .unwrap();
         assert_eq!(erin.display_name, "erin@partner.example");
         let agent = d.app("2c3d4e5f-6a7b-4c8d-8e9f-0a1b2c3d4e5f").unwrap();
@@ -705,18 +723,30 @@ mod tests {
             refusal(&format!("{TENANT}{app}{app}")),
             "dir.toml:6: app 5d8f1c3e-3333-4e5f-8a9b-0c1d2e3f4a5b is listed twice (first at line 4)"
         );
-        let typo = refusal(&format!("{TENANT}[[apps]]\nclient_id = '5d8f1c3e-3333-4e5f-8a9b-0c1d2e3f4a5b'\nsecret = ['x']\n"));
-        assert!(typo.starts_with("dir.toml:5:1: unknown field `secret`, expected one of"), "{typo}");
+        let typo = refusal(&format!(
+            "{TENANT}[[apps]]\nclient_id = '5d8f1c3e-3333-4e5f-8a9b-0c1d2e3f4a5b'\nsecret = ['x']\n"
+        ));
+        assert!(
+            typo.starts_with("dir.toml:5:1: unknown field `secret`, expected one of"),
+            "{typo}"
+        );
         assert_eq!(typo.matches("unknown field").count(), 1, "{typo}");
         assert_eq!(
-            refusal(&format!("{TENANT}[[apps]]\nclient_id = '7a3b9c2d-1111-4e5f-8a9b-0c1d2e3f4a5b'\nblueprint = '3bf56293-fbb5-42bd-a407-248ba7431a8c'\n")),
+            refusal(&format!(
+                "{TENANT}[[apps]]\nclient_id = '7a3b9c2d-1111-4e5f-8a9b-0c1d2e3f4a5b'\nblueprint = '3bf56293-fbb5-42bd-a407-248ba7431a8c'\n"
+            )),
             "dir.toml:5: agent 7a3b9c2d-1111-4e5f-8a9b-0c1d2e3f4a5b names blueprint 3bf56293-fbb5-42bd-a407-248ba7431a8c, which is not one of the [[apps]]"
         );
         assert_eq!(
-            refusal(&format!("{TENANT}[[apps]]\nclient_id = '5d8f1c3e-3333-4e5f-8a9b-0c1d2e3f4a5b'\ncertificates = ['c.pem']\n")),
+            refusal(&format!(
+                "{TENANT}[[apps]]\nclient_id = '5d8f1c3e-3333-4e5f-8a9b-0c1d2e3f4a5b'\ncertificates = ['c.pem']\n"
+            )),
             "dir.toml:5: certificate c.pem of app 5d8f1c3e-3333-4e5f-8a9b-0c1d2e3f4a5b: no file c.pem"
         );
-        assert_eq!(refusal("tenants = []"), "dir.toml:1: at least one [[tenants]] entry is required");
+        assert_eq!(
+            refusal("tenants = []"),
+            "dir.toml:1: at least one [[tenants]] entry is required"
+        );
     }
 
     #[test]
@@ -724,11 +754,15 @@ mod tests {
         let resource = "[[resources]]\napp_id = 'c0ffee00-5555-4e5f-8a9b-0c1d2e3f4a5b'\napp_id_uri = 'api://r'\napp_roles = ['A', 'B']\n";
         let app = "[[apps]]\nclient_id = '5d8f1c3e-3333-4e5f-8a9b-0c1d2e3f4a5b'\n";
         assert_eq!(
-            refusal(&format!("{TENANT}{resource}{app}[[apps.app_role_assignments]]\nresource = 'api://r'\nrole = 'C'\n")),
+            refusal(&format!(
+                "{TENANT}{resource}{app}[[apps.app_role_assignments]]\nresource = 'api://r'\nrole = 'C'\n"
+            )),
             "dir.toml:11: app role assignment of app 5d8f1c3e-3333-4e5f-8a9b-0c1d2e3f4a5b: api://r has no app role \"C\" (it has: A, B)"
         );
         assert_eq!(
-            refusal(&format!("{TENANT}{resource}{app}[[apps.app_role_assignments]]\nresource = 'api://other'\nrole = 'A'\n")),
+            refusal(&format!(
+                "{TENANT}{resource}{app}[[apps.app_role_assignments]]\nresource = 'api://other'\nrole = 'A'\n"
+            )),
             "dir.toml:10: app role assignment of app 5d8f1c3e-3333-4e5f-8a9b-0c1d2e3f4a5b: resource api://other is not one of the [[resources]]"
         );
     }
