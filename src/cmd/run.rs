@@ -20,7 +20,7 @@ pub struct RunArgs {
     #[arg(long, default_value = "all")]
     port: String,
     /// Only scenarios whose tags match this expression (cucumber's syntax, e.g. `@fmi_path and not @requires-cache`).
-    #[arg(long, value_name = "EXPR")]
+    #[arg(long, value_name = "EXPR", value_parser = tag_expression)]
     tags: Option<String>,
     /// Also write the matrix as `json` or `junit` to PATH (repeatable).
     #[arg(long, num_args = 2, value_names = ["FORMAT", "PATH"], action = clap::ArgAction::Append)]
@@ -31,6 +31,18 @@ pub struct RunArgs {
     /// The longest one driver command may take, in seconds.
     #[arg(long, env = "FIC_DRIVER_TIMEOUT_SECS", default_value_t = 60)]
     command_timeout: u64,
+}
+
+/// Checks `--tags` while parsing the command line, so a bad expression is
+/// a usage error rather than every port failing to run.
+fn tag_expression(expr: &str) -> Result<String, String> {
+    suite::parse_tag_expression(expr)
+        .map(|_| expr.to_owned())
+        .map_err(|e| {
+            format!(
+                "{e} (e.g. '@fmi_path and not @requires-cache'; tags are in features/*.feature)"
+            )
+        })
 }
 
 #[derive(Debug, Clone, Copy)]
