@@ -272,3 +272,109 @@ fn a_failing_run_prints_and_reports_no_debug_text() {
     assert_no_debug_text("the JSON report", &json);
     assert_no_debug_text("the JUnit report", &junit);
 }
+
+/// One plain-HTTP/1.1 request; the response's status line and body.
+fn http(addr: &str, method: &str, path: &str, content_type: &str, body: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn serve_logs_plain_key_value_lines_and_names_injected_faults() {
+    let dir = tempfile::tempdir().unwrap();
+    let ready = dir.path().join("ready.json");
+    let log = std::fs::File::create(dir.path().join("serve.log")).unwrap();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--plain-http", "--ready-file"])
+        .arg(&ready)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !ready.exists() {
+        assert!(Instant::now() < deadline, "no ready file after 60 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&ready).unwrap()).unwrap();
+    let addr = json["url"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("http://")
+        .replace("localhost", "127.0.0.1");
+    let token_path = format!("/{}/oauth2/v2.0/token", json["tenant_id"].as_str().unwrap());
+    let form = "grant_type=client_credentials&client_id=5d8f1c3e-3333-4e5f-8a9b-0c1d2e3f4a5b&client_secret=daemon-secret&scope=api%3A%2F%2Fcontoso-api%2F.default";
+
+    let refused = http(
+        &addr,
+        "POST",
+        "/_harness/faults",
+        "application/json",
+        r#"{"stauts":503}"#,
+    );
+    assert!(refused.starts_with("HTTP/1.1 400"), "{refused}");
+    assert!(refused.contains("unknown field `stauts`"), "{refused}");
+    let queued = http(
+        &addr,
+        "POST",
+        "/_harness/faults",
+        "application/json",
+        r#"{"status":503}"#,
+    );
+    assert!(queued.starts_with("HTTP/1.1 201"), "{queued}");
+    let faulted = http(
+        &addr,
+        "POST",
+        &token_path,
+        "application/x-www-form-urlencoded",
+        form,
+    );
+    assert!(faulted.starts_with("HTTP/1.1 503"), "{faulted}");
+    assert!(faulted.contains("AADSTS9990100"), "{faulted}");
+    let wrong = form.replace("daemon-secret", "wrong");
+    let denied = http(
+        &addr,
+        "POST",
+        &token_path,
+        "application/x-www-form-urlencoded",
+        &wrong,
+    );
+    assert!(denied.starts_with("HTTP/1.1 401"), "{denied}");
+
+    let _ = child.kill();
+    let _ = child.wait();
+    let log = std::fs::read_to_string(dir.path().join("serve.log")).unwrap();
+    assert!(
+        !log.contains('\u{1b}'),
+        "colour codes in a log file:\n{log}"
+    );
+    assert_no_debug_text("the log", &log);
+    let injected = log
+        .lines()
+        .find(|l| l.contains("injected fault answered"))
+        .unwrap_or_else(|| panic!("the injected fault is not logged as such:\n{log}"));
+    for field in [
+        "grant=client_credentials",
+        "client=5d8f1c3e-3333-4e5f-8a9b-0c1d2e3f4a5b",
+        "status=503",
+        "code=9990100",
+    ] {
+        assert!(injected.contains(field), "{field} missing in: {injected}");
+    }
+    let refused = log
+        .lines()
+        .find(|l| l.contains("token refused"))
+        .unwrap_or_else(|| panic!("the refusal is not logged:\n{log}"));
+    assert!(refused.contains("code=7000215"), "{refused}");
+}
