@@ -175,22 +175,25 @@ fn serve_writes_the_ready_file_atomically_once_it_accepts_connections() {
     let addr = url
         .trim_start_matches("http://")
         .replace("localhost", "127.0.0.1");
-    // The file exists, so the server already accepts connections.
-    let connected = std::net::TcpStream::connect(&addr);
-    let _ = child.kill();
-    let out = child.wait_with_output().unwrap();
-    connected.unwrap_or_else(|e| panic!("connecting to {addr} once the ready file exists: {e}"));
-    assert_eq!(
-        line,
-        String::from_utf8_lossy(&out.stdout),
-        "file and stdout differ"
-    );
     // Only the ready file is in its folder: the temporary file was renamed.
     let names: Vec<_> = std::fs::read_dir(ready.parent().unwrap())
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(names, ["ready.json"]);
+    // The file exists, so the server already accepts connections.
+    let connected = std::net::TcpStream::connect(&addr);
+    // SIGTERM: a clean stop, which removes the file.
+    let _ = Command::new("kill").arg(child.id().to_string()).status();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "serve did not stop cleanly");
+    assert!(!ready.exists(), "the ready file outlived the server");
+    connected.unwrap_or_else(|e| panic!("connecting to {addr} once the ready file exists: {e}"));
+    assert_eq!(
+        line,
+        String::from_utf8_lossy(&out.stdout),
+        "file and stdout differ"
+    );
 }
 
 const FAILING: &str = r#"Feature: Fails on purpose

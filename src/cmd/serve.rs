@@ -37,7 +37,7 @@ pub struct ServeArgs {
     journal_capacity: usize,
     /// Also write the ready line to PATH once the server accepts connections
     /// (atomically: wait for the file to exist, then read it). Parent
-    /// folders are created.
+    /// folders are created; the file is removed on a clean stop.
     #[arg(long, value_name = "PATH")]
     ready_file: Option<PathBuf>,
 }
@@ -101,6 +101,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         mock.shutdown().await;
         anyhow::Ok(())
     })?;
+    // The file says a server is up: it goes when the server does.
+    if let Some(path) = &args.ready_file {
+        let _ = std::fs::remove_file(path);
+    }
     if temporary {
         let _ = std::fs::remove_dir_all(&state_dir);
     }
