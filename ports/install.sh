@@ -22,6 +22,7 @@ for port in python node java go; do
         fi
         continue
     fi
+    echo "ports/install.sh: $port: installing (pinned versions; the first run downloads them)" >&2
     if ! bash "$script"; then
         echo "ports/install.sh: $port: install failed (see above)" >&2
         status=1

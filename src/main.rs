@@ -28,8 +28,56 @@ enum Command {
     Bench(cmd::bench::BenchArgs),
 }
 
+/// What to type instead of an argument a subcommand does not take.
+const HINTS: &[(&str, &str, &str)] = &[
+    (
+        "serve",
+        "--port",
+        "serve listens on --addr HOST:PORT, e.g. `--addr 127.0.0.1:8443`",
+    ),
+    (
+        "serve",
+        "--tenant",
+        "tenants come from the directory file: `--directory PATH` (see docs/mock-entra.md)",
+    ),
+    (
+        "run",
+        "--ports",
+        "`--port all`, or one of rust, python, node, java, go",
+    ),
+    (
+        "run",
+        "--tag",
+        "`--tags EXPR`, e.g. `--tags '@fmi_path and not @requires-cache'`",
+    ),
+];
+
+/// clap's error, with a tip on what to type instead when one is known.
+fn with_hint(mut err: clap::Error) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if err.kind() != ErrorKind::UnknownArgument {
+        return err;
+    }
+    let Some(ContextValue::String(arg)) = err.get(ContextKind::InvalidArg) else {
+        return err;
+    };
+    let arg = arg.split('=').next().unwrap_or_default().to_owned();
+    let subcommand = std::env::args().nth(1).unwrap_or_default();
+    if let Some((_, _, hint)) = HINTS
+        .iter()
+        .find(|(cmd, given, _)| *cmd == subcommand && *given == arg)
+    {
+        err.insert(
+            ContextKind::Suggested,
+            ContextValue::StyledStrs(vec![(*hint).into()]),
+        );
+    }
+    err
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Usage errors exit 2 (clap's convention), with help on stdout exiting 0.
+    let cli = Cli::try_parse().unwrap_or_else(|err| with_hint(err).exit());
     let result = match cli.command {
         Command::Serve(args) => cmd::serve::run(args),
         Command::Hash(args) => cmd::hash::run(args),

@@ -5,7 +5,8 @@
 //!
 //! Snapshots live in `snapshots/rust/`. A missing or different snapshot is
 //! a failure: `INSTA_UPDATE` defaults to `no` here (no file is written);
-//! run with `INSTA_UPDATE=always` to write them, then review every one.
+//! run with `INSTA_UPDATE=new` to write `.snap.new` files, then review every
+//! one (`cargo insta review`).
 //! Filter with `FIC_TAGS='@user_fic and not @review-finding'`.
 
 use std::process::ExitCode;

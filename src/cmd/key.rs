@@ -10,19 +10,24 @@ use msal_ref::cache_key::{
 use super::hash::parse_components;
 
 #[derive(clap::Args)]
+#[command(
+    after_help = "The key is the cache's lookup key: <home_account_id>-<environment>-<credential type>-<client_id>-<realm>-<scopes>[-<token type>][-<hash>], lower-cased. \"atext\" is the credential type the .NET, Java, Go and Python MSALs write for an access token whose key carries extra components (fmi_path, ...; hashed into the last field); with no components it is \"AccessToken\". msal-node keeps \"AccessToken\" and always has a token-type slot.\n\nExample: fic-harness key --client-id 3bf56293-fbb5-42bd-a407-248ba7431a8c --environment localhost --realm 10c419d4-4a50-45b2-aa4e-919fb84df24f --scopes api://AzureADTokenExchange/.default fmi_path=agent-1"
+)]
 pub struct KeyArgs {
-    /// atext (.NET/Java/Go/Python) or msal-node.
+    /// Key layout: atext (.NET, Java, Go, Python: credential type "atext"
+    /// when the key has components, scopes sorted) or msal-node.
     #[arg(long, default_value = "atext")]
     pub profile: KeyProfile,
     /// Hash algorithm for the components: netstring or concat.
     #[arg(long, default_value = "netstring")]
     pub algorithm: HashAlgorithm,
+    /// The application (client) id that requested the token.
     #[arg(long)]
     pub client_id: String,
     /// Authority host without port, e.g. login.microsoftonline.com.
     #[arg(long)]
     pub environment: String,
-    /// Tenant.
+    /// The tenant id the token was issued in (the key's realm).
     #[arg(long)]
     pub realm: String,
     /// Space-separated scopes.
@@ -31,6 +36,8 @@ pub struct KeyArgs {
     /// `uid.utid` for user tokens; empty (the default) for app tokens.
     #[arg(long, default_value = "")]
     pub home_account_id: String,
+    /// The token type: Bearer (not written into the key) or another, e.g.
+    /// pop or mtls_pop, which is.
     #[arg(long, default_value = "Bearer")]
     pub token_type: String,
     /// Cache key components as key=value (e.g. fmi_path=agent-1); none means no hash.

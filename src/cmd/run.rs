@@ -19,8 +19,8 @@ pub struct RunArgs {
     /// Which client to run: rust (the reference), python, node, java, go, or all.
     #[arg(long, default_value = "all")]
     port: String,
-    /// Only scenarios whose tags match this expression (cucumber's syntax, e.g. `@leg1 and not @slow`).
-    #[arg(long, value_name = "EXPR")]
+    /// Only scenarios whose tags match this expression (cucumber's syntax, e.g. `@fmi_path and not @requires-cache`).
+    #[arg(long, value_name = "EXPR", value_parser = tag_expression)]
     tags: Option<String>,
     /// Also write the matrix as `json` or `junit` to PATH (repeatable).
     #[arg(long, num_args = 2, value_names = ["FORMAT", "PATH"], action = clap::ArgAction::Append)]
@@ -31,6 +31,18 @@ pub struct RunArgs {
     /// The longest one driver command may take, in seconds.
     #[arg(long, env = "FIC_DRIVER_TIMEOUT_SECS", default_value_t = 60)]
     command_timeout: u64,
+}
+
+/// Checks `--tags` while parsing the command line, so a bad expression is
+/// a usage error rather than every port failing to run.
+fn tag_expression(expr: &str) -> Result<String, String> {
+    suite::parse_tag_expression(expr)
+        .map(|_| expr.to_owned())
+        .map_err(|e| {
+            format!(
+                "{e} (e.g. '@fmi_path and not @requires-cache'; tags are in features/*.feature)"
+            )
+        })
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -48,7 +60,7 @@ enum RunError {
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    // A run checks snapshots, it never writes them (`INSTA_UPDATE=always`
+    // A run checks snapshots, it never writes them (`INSTA_UPDATE=new`
     // does, deliberately), and insta's diffs would interleave with the
     // matrix on stdout: the failing step is in the matrix; `INSTA_OUTPUT=diff`
     // shows the diffs again.

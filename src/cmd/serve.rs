@@ -1,8 +1,9 @@
 //! `fic-harness serve`: the mock on a port, for other processes (port
 //! drivers, curl, CI jobs in other languages).
 
+use std::io::Write as _;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -38,20 +39,29 @@ pub struct ServeArgs {
     /// login.microsoftonline.com; by default the --addr IP, a free port.
     #[arg(long)]
     proxy_addr: Option<SocketAddr>,
+
+    /// Also write the ready line to PATH once the server accepts connections
+    /// (atomically: wait for the file to exist, then read it). Parent
+    /// folders are created; the file is removed on a clean stop.
+    #[arg(long, value_name = "PATH")]
+    ready_file: Option<PathBuf>,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal as _;
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal, never in a log file.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
     let directory = match &args.directory {
-        Some(path) => {
-            Directory::load(path).with_context(|| format!("loading {}", path.display()))?
-        }
+        // Each problem already names the file and line.
+        Some(path) => Directory::load(path)
+            .map_err(|e| anyhow::anyhow!("cannot serve this directory:\n{e}"))?,
         None => Directory::default_directory(),
     };
     // Without --state-dir the keys live in a per-process directory that is
@@ -89,16 +99,39 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             "journal": format!("{}/_harness/journal", mock.base_url()),
         });
         println!("{ready}");
+        if let Some(path) = &args.ready_file {
+            write_atomically(path, format!("{ready}\n").as_bytes())
+                .with_context(|| format!("writing the ready file {}", path.display()))?;
+        }
         tracing::info!(url = %mock.base_url(), "mock Entra ID ready; Ctrl-C to stop");
         shutdown_signal().await;
         tracing::info!("stopping");
         mock.shutdown().await;
         anyhow::Ok(())
     })?;
+    // The file says a server is up: it goes when the server does.
+    if let Some(path) = &args.ready_file {
+        let _ = std::fs::remove_file(path);
+    }
     if temporary {
         let _ = std::fs::remove_dir_all(&state_dir);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `bytes` to a temporary file next to `path`, then renames it over
+/// `path`: a reader waiting for the file sees all of it or nothing.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir)?;
+    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+    temp.write_all(bytes)?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 async fn shutdown_signal() {

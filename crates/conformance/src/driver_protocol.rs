@@ -195,6 +195,43 @@ pub enum ErrorKind {
     Driver,
 }
 
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ErrorKind::Client => "a client-side refusal",
+            ErrorKind::Service => "the identity provider's refusal",
+            ErrorKind::Unsupported => "an unsupported feature",
+            ErrorKind::Driver => "a driver failure",
+        })
+    }
+}
+
+/// For people: the kind, the port's message, then what the IdP said.
+impl std::fmt::Display for DriverError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.kind, self.message)?;
+        let mut details = Vec::new();
+        if let Some(error) = &self.error {
+            details.push(format!("error {error}"));
+        }
+        if !self.error_codes.is_empty() {
+            let codes: Vec<String> = self
+                .error_codes
+                .iter()
+                .map(|c| format!("AADSTS{c}"))
+                .collect();
+            details.push(codes.join(", "));
+        }
+        if let Some(status) = self.status {
+            details.push(format!("HTTP {status}"));
+        }
+        if !details.is_empty() {
+            write!(f, " ({})", details.join("; "))?;
+        }
+        Ok(())
+    }
+}
+
 /// Body of the reply to `hello`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hello {

@@ -361,7 +361,10 @@ async fn hello(client: &mut dyn ClientUnderTest) -> Result<Hello, String> {
         .await
         .map_err(|e: DriverFailure| e.to_string())?;
     if !reply.ok {
-        return Err(format!("hello failed: {:?}", reply.error));
+        return Err(match reply.error {
+            Some(e) => format!("hello failed: {e}"),
+            None => "hello failed without saying why".to_owned(),
+        });
     }
     serde_json::from_value(serde_json::Value::Object(reply.body))
         .map_err(|e| format!("hello reply is not the protocol: {e}"))

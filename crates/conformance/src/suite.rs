@@ -203,16 +203,22 @@ pub async fn run_suite(opts: SuiteOptions) -> SuiteReport {
     })
 }
 
+/// A tag expression in cucumber's syntax (`@a and not @b`, `@a or @b`,
+/// parentheses), or what is wrong with it, quoting it.
+pub fn parse_tag_expression(expr: &str) -> Result<TagOperation, String> {
+    TagOperation::from_str(expr).map_err(|e| format!("invalid tag expression `{expr}`: {e}"))
+}
+
 async fn run_here(opts: SuiteOptions) -> SuiteReport {
     let mut errors = Vec::new();
     if std::env::var_os("INSTA_FORCE_PASS").is_some() {
         errors.push("INSTA_FORCE_PASS is set: snapshot mismatches would pass silently".into());
     }
-    let tag_filter = match opts.tag_filter.as_deref().map(TagOperation::from_str) {
+    let tag_filter = match opts.tag_filter.as_deref().map(parse_tag_expression) {
         None => None,
         Some(Ok(op)) => Some(op),
         Some(Err(e)) => {
-            errors.push(format!("invalid tag expression {:?}: {e}", opts.tag_filter));
+            errors.push(e);
             return SuiteReport {
                 scenarios: vec![],
                 errors,

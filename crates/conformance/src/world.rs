@@ -47,7 +47,7 @@ pub enum StepError {
     },
     /// The port answered `unsupported`: it has no such feature. The suite
     /// reports the scenario as not supported, not failed.
-    #[error("{UNSUPPORTED_MARK} the {port} client has no `{command}` feature: {message}")]
+    #[error("{UNSUPPORTED_MARK} the `{command}` feature ({port}: {message})")]
     Unsupported {
         port: String,
         command: String,

@@ -57,6 +57,7 @@ pub enum Aadsts {
     UserCredentialForAnotherClient,
     ConflictingClientIds,
     NotFound,
+    InjectedFault,
 }
 
 /// One catalogue entry.
@@ -90,7 +91,7 @@ const BAD: StatusCode = StatusCode::BAD_REQUEST;
 const UNAUTH: StatusCode = StatusCode::UNAUTHORIZED;
 
 impl Aadsts {
-    pub const ALL: [Aadsts; 40] = [
+    pub const ALL: [Aadsts; 41] = [
         Aadsts::MissingParameter,
         Aadsts::MalformedRequest,
         Aadsts::NoClientCredential,
@@ -131,6 +132,7 @@ impl Aadsts {
         Aadsts::UserCredentialForAnotherClient,
         Aadsts::ConflictingClientIds,
         Aadsts::NotFound,
+        Aadsts::InjectedFault,
     ];
 
     pub fn spec(self) -> CodeSpec {
@@ -414,6 +416,15 @@ impl Aadsts {
                 "invalid_request",
                 StatusCode::NOT_FOUND,
                 "[fic-harness] The mock serves no such endpoint.",
+                MOCK_OWN,
+            ),
+            // Apart from the numbered refusals above: an error a test asked
+            // for through the fault API, never a judgement on the request.
+            InjectedFault => spec(
+                9990100,
+                "temporarily_unavailable",
+                StatusCode::SERVICE_UNAVAILABLE,
+                "[fic-harness] Injected fault.",
                 MOCK_OWN,
             ),
         }

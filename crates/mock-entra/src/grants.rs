@@ -94,12 +94,13 @@ pub fn client_credentials(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraErro
         ));
     };
     let resource_id = only.trim_end_matches("/.default");
-    let (resource, roles): (&str, &[String]) =
+    let (resource, roles): (&str, Vec<String>) =
         if resource_id.eq_ignore_ascii_case(TOKEN_EXCHANGE_AUDIENCE) {
-            (TOKEN_EXCHANGE_AUDIENCE, &[])
+            (TOKEN_EXCHANGE_AUDIENCE, Vec::new())
         } else {
             let r = find_resource(ctx.state, resource_id)?;
-            (r.app_id_uri.as_str(), r.app_roles.as_slice())
+            let roles = ctx.state.directory.assigned_roles(ctx.client.app, r);
+            (r.app_id_uri.as_str(), roles)
         };
     let fmi_path = match ctx.form.get("fmi_path") {
         Some(p) => {
@@ -127,7 +128,7 @@ pub fn client_credentials(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraErro
             tenant: ctx.tenant,
             app: ctx.client.app,
             resource,
-            roles,
+            roles: &roles,
             fmi_path,
             azpacr: ctx.client.azpacr,
             bound_to,

@@ -45,16 +45,9 @@ pub async fn get_faults(State(state): State<Arc<MockState>>) -> Response {
 
 /// Takes one rule or an array of rules.
 pub async fn post_faults(State(state): State<Arc<MockState>>, body: Bytes) -> Response {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(FaultRule),
-        Many(Vec<FaultRule>),
-    }
-    let rules = match serde_json::from_slice::<OneOrMany>(&body) {
-        Ok(OneOrMany::One(r)) => vec![r],
-        Ok(OneOrMany::Many(r)) => r,
-        Err(e) => return bad_request(format!("not a fault rule: {e}")),
+    let rules = match FaultRule::parse_all(&body) {
+        Ok(rules) => rules,
+        Err(e) => return bad_request(format!("not a valid fault rule: {e}")),
     };
     for rule in rules {
         if let Err(e) = state.faults.push(rule) {

@@ -98,7 +98,7 @@ pub async fn token(
         Ok(body) => {
             // Per token at debug: a CI run issues thousands, and the journal
             // already holds each one; refusals stay at info.
-            tracing::debug!(seq = state.journal.len() + 1, grant = ?entry.grant_type, client = ?entry.client_id, "token issued");
+            tracing::debug!(seq = state.journal.len() + 1, grant = %or_dash(&entry.grant_type), client = %or_dash(&entry.client_id), "token issued");
             state.journal.record(entry);
             let mut response = Json(body).into_response();
             response.headers_mut().insert(
@@ -111,7 +111,13 @@ pub async fn token(
             entry.outcome.status = error.status.as_u16();
             entry.outcome.error = Some(error.error.clone());
             entry.outcome.aadsts = Some(error.code);
-            tracing::info!(grant = ?entry.grant_type, client = ?entry.client_id, code = error.code, "token refused");
+            let (grant, client) = (or_dash(&entry.grant_type), or_dash(&entry.client_id));
+            let status = error.status.as_u16();
+            if entry.outcome.injected {
+                tracing::info!(%grant, %client, status, code = error.code, "injected fault answered");
+            } else {
+                tracing::info!(%grant, %client, status, code = error.code, "token refused");
+            }
             state.journal.record(entry);
             error.into_response_with(
                 &state.base_url_at(origin),
@@ -120,6 +126,11 @@ pub async fn token(
             )
         }
     }
+}
+
+/// A log field's value: the text, or `-` when the request did not say.
+fn or_dash(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or("-")
 }
 
 async fn process(
@@ -163,6 +174,7 @@ async fn process(
         .take(entry.grant_type.as_deref(), entry.client_id.as_deref())
     {
         if !fault.delay.is_zero() {
+            tracing::info!(delay_ms = fault.delay.as_millis() as u64, "injected delay");
             tokio::time::sleep(fault.delay).await;
         }
         if let Some(response) = fault.response {

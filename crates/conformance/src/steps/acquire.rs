@@ -92,7 +92,12 @@ async fn acquire_silent(w: &mut FicWorld, app: String, upn: String) -> StepResul
     let account = accounts
         .iter()
         .find(|a| a.username.eq_ignore_ascii_case(&upn))
-        .ok_or_else(|| StepError::Check(format!("{app} lists no account {upn:?}: {accounts:?}")))?;
+        .ok_or_else(|| {
+            StepError::Check(format!(
+                "{app} lists no account {upn:?}: {}",
+                super::json_text(&accounts)
+            ))
+        })?;
     let command = Command::AcquireSilent(AcquireSilent {
         app,
         scopes: vec![USER_SCOPE.to_owned()],

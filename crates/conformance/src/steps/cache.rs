@@ -119,7 +119,7 @@ async fn lists_account(w: &mut FicWorld, app: String, upn: String) -> StepResult
         accounts
             .iter()
             .any(|a| a.username.eq_ignore_ascii_case(&upn) && a.home_account_id.starts_with(oid)),
-        || format!("{app} lists {accounts:?}"),
+        || format!("{app} lists {}", super::json_text(&accounts)),
     )
 }
 
@@ -155,8 +155,11 @@ async fn callback_context(w: &mut FicWorld, app: String, fmi: String) -> StepRes
         .map(|p| json!(directory::resolve(p.trim_end_matches('"'))));
     check(last.get("fmi_path") == want.as_ref(), || {
         format!(
-            "the callback got fmi_path {:?}, expected {want:?}",
+            "the callback got fmi_path {}, expected {}",
             last.get("fmi_path")
+                .map_or_else(|| "(absent)".to_owned(), Value::to_string),
+            want.as_ref()
+                .map_or_else(|| "(absent)".to_owned(), Value::to_string)
         )
     })
 }

@@ -23,6 +23,16 @@ use serde_json::Value;
 use crate::driver_protocol::{TokenReply, TokenResult};
 use crate::world::{FicWorld, StepError};
 
+/// An optional value in a failure message: quoted, or "(absent)".
+pub(crate) fn shown(value: Option<&str>) -> String {
+    value.map_or_else(|| "(absent)".to_owned(), |v| format!("\"{v}\""))
+}
+
+/// A value in a failure message, as JSON (never Rust's debug notation).
+pub(crate) fn json_text(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_else(|e| format!("(unprintable: {e})"))
+}
+
 /// The claims of a JWT, unverified (the mock signed it; the steps only read it).
 pub fn jwt_claims(jwt: &str) -> Result<Value, StepError> {
     use base64::Engine;
@@ -48,5 +58,10 @@ pub fn last_token(w: &FicWorld) -> Result<TokenResult, StepError> {
     }
     serde_json::from_value::<TokenReply>(Value::Object(reply.body.clone()))
         .map(|t| t.token)
-        .map_err(|e| StepError::Check(format!("the reply carries no token ({e}): {reply:?}")))
+        .map_err(|e| {
+            StepError::Check(format!(
+                "the reply carries no token ({e}): {}",
+                json_text(reply)
+            ))
+        })
 }

@@ -27,7 +27,7 @@ fn last_error(w: &FicWorld) -> Result<DriverError, StepError> {
 async fn client_refused(w: &mut FicWorld) -> StepResult {
     let e = last_error(w)?;
     check(e.kind == ErrorKind::Client, || {
-        format!("expected a client-side refusal, got {e:?}")
+        format!("expected a client-side refusal, got {e}")
     })?;
     let (before, now) = (w.journal_before_last, w.journal().len());
     check(before == now, || {
@@ -44,7 +44,7 @@ async fn client_refused(w: &mut FicWorld) -> StepResult {
 async fn refusal(w: &mut FicWorld, code: u32, status: u16) -> StepResult {
     let e = last_error(w)?;
     check(e.kind == ErrorKind::Service, || {
-        format!("expected the IdP's refusal, got {e:?}")
+        format!("expected the IdP's refusal, got {e}")
     })?;
     check(e.error_codes.contains(&code), || {
         format!(
@@ -55,14 +55,19 @@ async fn refusal(w: &mut FicWorld, code: u32, status: u16) -> StepResult {
     // Some ports (MSAL Python) do not expose the status; when reported it must match.
     check(e.status.is_none_or(|s| s == status), || {
         format!(
-            "the client reports status {:?}, expected {status}",
+            "the client reports status {}, expected {status}",
             e.status
+                .map_or_else(|| "(absent)".to_owned(), |s| s.to_string())
         )
     })?;
     let last = w.journal().pop();
     let outcome = last.as_ref().map(|e| (e.outcome.status, e.outcome.aadsts));
-    check(outcome == Some((status, Some(code))), || {
-        format!("the last journaled request ended with {outcome:?}")
+    check(outcome == Some((status, Some(code))), || match outcome {
+        None => "the journal is empty".to_owned(),
+        Some((status, code)) => format!(
+            "the last journaled request ended with status {status}, {}",
+            code.map_or_else(|| "no AADSTS code".to_owned(), |c| format!("AADSTS{c}"))
+        ),
     })
 }
 

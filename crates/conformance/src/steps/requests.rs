@@ -48,12 +48,19 @@ async fn request_from(w: &mut FicWorld, n: String, app: String, fmi_path: String
     let e = entry(w, n)?;
     let id = directory::client_id(&app)?;
     check(e.client_id.as_deref() == Some(id), || {
-        format!("request {n} came from {:?}, not {app} ({id})", e.client_id)
+        format!(
+            "request {n} came from {}, not {app} ({id})",
+            super::shown(e.client_id.as_deref())
+        )
     })?;
     let sent = e.form.get("fmi_path").cloned();
     let want = (!fmi_path.is_empty()).then(|| directory::resolve(&fmi_path));
     check(sent == want, || {
-        format!("request {n} had fmi_path {sent:?}, expected {want:?}")
+        format!(
+            "request {n} had fmi_path {}, expected {}",
+            super::shown(sent.as_deref()),
+            super::shown(want.as_deref())
+        )
     })
 }
 
@@ -61,7 +68,10 @@ async fn request_from(w: &mut FicWorld, n: String, app: String, fmi_path: String
 async fn grant_type(w: &mut FicWorld, grant: String) -> StepResult {
     let e = last(w)?;
     check(e.grant_type.as_deref() == Some(grant.as_str()), || {
-        format!("the last request had grant_type {:?}", e.grant_type)
+        format!(
+            "the last request had grant_type {}",
+            super::shown(e.grant_type.as_deref())
+        )
     })
 }
 
@@ -71,7 +81,10 @@ async fn form_field(w: &mut FicWorld, field: String, value: String) -> StepResul
     let want = directory::resolve(&value);
     let sent = e.form.get(&field);
     check(sent == Some(&want), || {
-        format!("the last request's {field:?} was {sent:?}, expected {want:?}")
+        format!(
+            "the last request's {field:?} was {}, expected {want:?}",
+            super::shown(sent.map(String::as_str))
+        )
     })
 }
 
@@ -104,7 +117,10 @@ async fn header(w: &mut FicWorld, name: String, value: String) -> StepResult {
     let e = last(w)?;
     let sent = e.headers.get(&name.to_ascii_lowercase());
     check(sent.map(String::as_str) == Some(value.as_str()), || {
-        format!("the last request's {name} header was {sent:?}, expected {value:?}")
+        format!(
+            "the last request's {name} header was {}, expected {value:?}",
+            super::shown(sent.map(String::as_str))
+        )
     })
 }
 
@@ -115,9 +131,9 @@ async fn client_auth(w: &mut FicWorld, how: String) -> StepResult {
     let e = last(w)?;
     check(e.client_auth.as_deref() == Some(how.as_str()), || {
         format!(
-            "the last request authenticated with {:?} (client_assertion_type {:?})",
-            e.client_auth,
-            e.form.get("client_assertion_type")
+            "the last request authenticated with {} (client_assertion_type {})",
+            super::shown(e.client_auth.as_deref()),
+            super::shown(e.form.get("client_assertion_type").map(String::as_str))
         )
     })
 }
@@ -133,8 +149,9 @@ async fn tls_certificate(w: &mut FicWorld, which: String) -> StepResult {
     };
     check(e.tls_client_cert_x5t_s256 == want, || {
         format!(
-            "the TLS client certificate was {:?}, expected {want:?}",
-            e.tls_client_cert_x5t_s256
+            "the TLS client certificate was {}, expected {}",
+            super::shown(e.tls_client_cert_x5t_s256.as_deref()),
+            super::shown(want.as_deref())
         )
     })
 }
@@ -148,6 +165,10 @@ async fn all_ok(w: &mut FicWorld) -> StepResult {
         .map(|e| (e.seq, e.outcome))
         .collect();
     check(failed.is_empty(), || {
-        format!("refused requests: {failed:?}")
+        let failed: Vec<String> = failed
+            .iter()
+            .map(|(seq, o)| format!("#{seq}: {}", super::json_text(o)))
+            .collect();
+        format!("refused requests: {}", failed.join(", "))
     })
 }

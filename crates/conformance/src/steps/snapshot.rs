@@ -5,8 +5,8 @@
 //! spec: stable from run to run, and any change is a real change.
 //!
 //! A missing snapshot fails the step (the runner defaults `INSTA_UPDATE` to
-//! `no`); create or update them with `INSTA_UPDATE=always` or `cargo insta
-//! review`, then read every one.
+//! `no`); create or update them with `INSTA_UPDATE=new` (`.snap.new` files)
+//! and review every one with `cargo insta review`.
 
 use serde_json::{Map, Value, json};
 
