@@ -93,8 +93,9 @@ pub struct Divergence {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Difference {
     pub port: String,
-    /// The artifact's kind, as its snapshot names it: `blueprint_cache_keys`,
-    /// `agent_a_stored_entries`, `requests`, `refusal`, …
+    /// The artifact's kind, as its snapshot names it (`blueprint_cache_keys`,
+    /// `agent_a_stored_entries`, `requests`, `refusal`, …), or its ending
+    /// (`cache_keys`: every app's).
     pub artifact: String,
     /// Only this scenario's artifact; `None`: every scenario's.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -103,6 +104,18 @@ pub struct Difference {
     pub reason_id: Option<String>,
     pub what: String,
     pub spec: String,
+}
+
+impl Difference {
+    /// Whether it covers an artifact of this kind: the kind itself, or
+    /// every kind ending in `_<artifact>` (`cache_keys` covers
+    /// `blueprint_cache_keys` and `agent_a_cache_keys`).
+    pub fn covers(&self, kind: &str) -> bool {
+        kind == self.artifact
+            || kind
+                .strip_suffix(self.artifact.as_str())
+                .is_some_and(|head| head.ends_with('_'))
+    }
 }
 
 /// A declaration as written: the reason inline or referenced.
@@ -311,7 +324,7 @@ impl Divergences {
         let of = |s: Option<&str>| {
             self.differences
                 .iter()
-                .find(|d| d.port == port && d.artifact == artifact && d.scenario.as_deref() == s)
+                .find(|d| d.port == port && d.covers(artifact) && d.scenario.as_deref() == s)
         };
         of(Some(scenario)).or_else(|| of(None))
     }
@@ -389,6 +402,15 @@ mod tests {
         );
         assert!(d.find_difference("go", "requests", "S").is_none());
         assert!(d.find_difference("node", "refusal", "S").is_none());
+        let keys = "[[difference]]\nport = \"go\"\nartifact = \"cache_keys\"\nwhat = \"w\"\nspec = \"§4\"\n";
+        let d = parse(keys).unwrap();
+        assert!(d.find_difference("go", "agent_a_cache_keys", "S").is_some());
+        assert!(d.find_difference("go", "cache_keys", "S").is_some());
+        assert!(
+            d.find_difference("go", "agent_a_stored_entries", "S")
+                .is_none()
+        );
+        assert!(d.find_difference("go", "xcache_keys", "S").is_none());
     }
 
     #[test]

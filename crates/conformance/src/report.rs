@@ -30,6 +30,24 @@ fn fit(text: &str, width: usize) -> String {
     }
 }
 
+/// `text` in lines of at most [`WIDTH`] characters, broken at spaces, the
+/// lines after the first indented by two.
+fn wrap(text: &str) -> String {
+    let mut lines: Vec<String> = vec![];
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let len = line.chars().count();
+        if len > 2 && len + 1 + word.chars().count() > WIDTH {
+            lines.push(std::mem::replace(&mut line, "  ".to_owned()));
+        } else if !line.is_empty() && line != "  " {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines.join("\n")
+}
+
 /// One line per event, as the run goes.
 pub fn progress_line(progress: &Progress) -> String {
     match progress {
@@ -52,10 +70,7 @@ pub fn table(matrix: &Matrix) -> String {
     let _ = writeln!(
         out,
         "{}",
-        fit(
-            &format!("fic-harness run: {}", versions_line(matrix)),
-            WIDTH
-        )
+        wrap(&format!("fic-harness run: {}", versions_line(matrix)))
     );
     if let Some(idp) = &matrix.idp {
         let _ = writeln!(out, "{}", idp_summary(idp));
@@ -227,15 +242,10 @@ pub fn legend() -> Vec<String> {
 
 fn column_summary(column: &PortColumn) -> String {
     match &column.state {
-        ColumnState::Ran {
-            library,
-            version,
-            cells,
-            ..
-        } => {
+        ColumnState::Ran { version, cells, .. } => {
             let c = column.counts();
             format!(
-                "{} ({library} {version}): exercised {} of {} scenarios: {} pass, {} divergent, {} known port bug, {} fail, {} stale; {} not supported",
+                "{:<6} {version:<8} exercised {} of {}: {} pass, {} divergent, {} known port bug, {} fail, {} stale; {} not supported",
                 column.port,
                 c.exercised,
                 cells.len(),
@@ -273,8 +283,7 @@ fn cross_port_text(matrix: &Matrix) -> String {
                     .or_default()
                     .push(format!("{} {}", c.id, c.kind)),
                 Difference::New => {
-                    let _ = writeln!(
-                        out,
+                    let line = format!(
                         "NEW difference {} · {} {} ({}): {}",
                         p.port,
                         c.id,
@@ -282,6 +291,7 @@ fn cross_port_text(matrix: &Matrix) -> String {
                         c.scenario,
                         p.differing.join(", ")
                     );
+                    let _ = writeln!(out, "{}", fit(&line, WIDTH));
                 }
             }
         }
@@ -289,9 +299,11 @@ fn cross_port_text(matrix: &Matrix) -> String {
     for ((port, what), where_) in expected {
         let _ = writeln!(
             out,
-            "expected {port} · {}: {}",
-            where_.join(", "),
-            fit(&what, 160)
+            "{}",
+            fit(
+                &format!("expected {port} · {}: {what}", where_.join(", ")),
+                WIDTH
+            )
         );
     }
     for s in &matrix.cross_port.stale {
@@ -358,7 +370,11 @@ fn details(matrix: &Matrix) -> String {
         }
     }
     for ((label, what, spec), cells) in declared {
-        let _ = writeln!(out, "{label} {}: {what} ({spec})", cells.join(", "));
+        let _ = writeln!(
+            out,
+            "{}",
+            wrap(&format!("{label} {}: {what} ({spec})", cells.join(", ")))
+        );
     }
     out
 }
@@ -602,5 +618,285 @@ fn xml(text: &str) -> String {
     out
 }
 
+/// A small matrix with every kind of column, cell and difference, for the
+/// report tests (text, JSON, JUnit, HTML).
 #[cfg(test)]
-mod tests {}
+pub(crate) mod sample {
+    use serde_json::json;
+
+    use crate::matrix::{Cell, ColumnState, CrossPort, Matrix, PortColumn};
+    use crate::scenario::{Artifact, Evidence};
+    use crate::verdict::{Comparison, Difference, PortArtifact, Verdict};
+
+    pub fn cell(id: &str, scenario: &str, verdict: Verdict) -> Cell {
+        Cell {
+            id: id.into(),
+            feature: "FMI cache isolation".into(),
+            scenario: scenario.into(),
+            verdict,
+            duration_ms: 1250,
+            evidence: Evidence {
+                requests: vec![
+                    json!({"path": "/t/oauth2/v2.0/token", "form": {"client_secret": "redacted:ab12"}}),
+                ],
+                artifacts: vec![Artifact {
+                    name: "fci__keys__blueprint_cache_keys".into(),
+                    kind: "blueprint_cache_keys".into(),
+                    value: json!({"access_token_keys": ["k1"]}),
+                }],
+                cache: [("blueprint".to_owned(), json!({"access_token_keys": ["k1"]}))].into(),
+            },
+        }
+    }
+
+    pub fn matrix() -> Matrix {
+        let long = "A scenario name long enough that a terminal row would run past one hundred and twenty columns if nothing cut it";
+        Matrix {
+            idp: Some(PortColumn {
+                port: "idp".into(),
+                state: ColumnState::Ran {
+                    library: "mock-entra".into(),
+                    version: "0.1.0".into(),
+                    cells: vec![cell("iv-1", "The mock refuses no scope", Verdict::Pass)],
+                    unknown_divergences: vec![],
+                },
+            }),
+            columns: vec![
+                PortColumn {
+                    port: "rust".into(),
+                    state: ColumnState::Ran {
+                        library: "msal-ref".into(),
+                        version: "0.1.0".into(),
+                        cells: vec![
+                            cell("fci-1", "keys", Verdict::Pass),
+                            cell("fci-2", long, Verdict::Pass),
+                        ],
+                        unknown_divergences: vec![],
+                    },
+                },
+                PortColumn {
+                    port: "node".into(),
+                    state: ColumnState::Ran {
+                        library: "@azure/msal-node".into(),
+                        version: "7.2.1".into(),
+                        cells: vec![
+                            cell(
+                                "fci-1",
+                                "keys",
+                                Verdict::Divergent {
+                                    what: "accesstoken + double dash".into(),
+                                    spec: "docs/protocol.md §4".into(),
+                                    step: "Then the key".into(),
+                                    message: "left <> right & \"q\"".into(),
+                                },
+                            ),
+                            cell(
+                                "fci-2",
+                                long,
+                                Verdict::NotSupported {
+                                    capability: "jwt_pop".into(),
+                                },
+                            ),
+                        ],
+                        unknown_divergences: vec![],
+                    },
+                },
+                PortColumn {
+                    port: "java".into(),
+                    state: ColumnState::Skipped {
+                        reason: "`java` is not on PATH".into(),
+                    },
+                },
+            ],
+            cross_port: CrossPort {
+                comparisons: vec![Comparison {
+                    artifact: "fci__keys__blueprint_cache_keys".into(),
+                    kind: "blueprint_cache_keys".into(),
+                    id: "fci-1".into(),
+                    feature: "FMI cache isolation".into(),
+                    scenario: "keys".into(),
+                    reference: json!({"access_token_keys": ["-localhost-atext-x"]}),
+                    ports: vec![PortArtifact {
+                        port: "node".into(),
+                        value: json!({"access_token_keys": ["-localhost:[port]-accesstoken-x-"]}),
+                        differing: vec!["access_token_keys[0]".into()],
+                        verdict: Difference::Expected {
+                            what: "msal-node's layout".into(),
+                            spec: "docs/protocol.md §4".into(),
+                        },
+                    }],
+                }],
+                stale: vec![],
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verdict::PortArtifact;
+
+    #[test]
+    fn the_summary_is_narrow_has_a_legend_and_one_result_line() {
+        let text = table(&sample::matrix());
+        for line in text.lines() {
+            assert!(line.chars().count() <= WIDTH, "too wide: {line}");
+        }
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "fic-harness run: rust msal-ref 0.1.0 · node @azure/msal-node 7.2.1 · java skipped"
+        );
+        assert!(lines[1].starts_with("IdP conformance ("), "{}", lines[1]);
+        assert!(
+            lines[1].ends_with("1 checks, 1 pass, 0 fail"),
+            "{}",
+            lines[1]
+        );
+        assert!(
+            text.contains("id    rust  node  java  scenario\n"),
+            "{text}"
+        );
+        assert!(text.contains("fci-1 pass  div   skip  keys\n"), "{text}");
+        assert!(
+            text.contains("fci-2 pass  n/s   skip  A scenario name long"),
+            "{text}"
+        );
+        assert!(text.contains("…\n"), "the long name is cut: {text}");
+        assert!(text.contains("div = divergent"), "{text}");
+        assert!(text.contains("docs/conformance.md#verdicts"), "{text}");
+        assert!(text.contains(
+            "node   7.2.1    exercised 1 of 2: 0 pass, 1 divergent, 0 known port bug, 0 fail, 0 stale; 1 not supported"
+        ), "{text}");
+        assert!(text.contains("java: skipped, because `java` is not on PATH"));
+        assert!(
+            text.contains("divergent node fci-1: accesstoken + double dash (docs/protocol.md §4)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("expected node · fci-1 blueprint_cache_keys: msal-node's layout"),
+            "{text}"
+        );
+        assert!(text.trim_end().ends_with("\nresult: ok"), "{text}");
+    }
+
+    #[test]
+    fn long_text_wraps_at_spaces_within_the_width() {
+        let text = "word ".repeat(60);
+        let wrapped = wrap(text.trim_end());
+        assert!(wrapped.lines().count() >= 3, "{wrapped}");
+        assert!(
+            wrapped.lines().all(|l| l.chars().count() <= WIDTH),
+            "{wrapped}"
+        );
+        assert!(
+            wrapped.lines().skip(1).all(|l| l.starts_with("  word")),
+            "{wrapped}"
+        );
+        assert_eq!(wrapped.split_whitespace().count(), 60);
+    }
+
+    #[test]
+    fn a_failure_and_a_new_difference_fail_the_result() {
+        let mut m = sample::matrix();
+        m.columns[0].state = ColumnState::Ran {
+            library: "msal-ref".into(),
+            version: "0.1.0".into(),
+            cells: vec![sample::cell(
+                "fci-1",
+                "keys",
+                Verdict::Fail {
+                    step: "Then one request".into(),
+                    message: "expected 1\ngot 2".into(),
+                },
+            )],
+            unknown_divergences: vec![],
+        };
+        m.cross_port.comparisons[0].ports.push(PortArtifact {
+            port: "go".into(),
+            value: serde_json::json!({}),
+            differing: vec!["access_token_keys".into()],
+            verdict: Difference::New,
+        });
+        let text = table(&m);
+        assert!(
+            text.contains("FAIL rust · fci-1 keys\n  at: Then one request\n  expected 1\n  got 2"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "NEW difference go · fci-1 blueprint_cache_keys (keys): access_token_keys"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "result: FAILED (1 failing or stale cells, 1 new cross-port differences)"
+            ),
+            "{text}"
+        );
+        let line = progress_line(&Progress::Finished {
+            section: "rust".into(),
+            cell: m.columns[0].cells()[0].clone(),
+        });
+        assert_eq!(line, "   rust   FAIL           fci-1  keys");
+    }
+
+    #[test]
+    fn junit_has_times_and_shows_divergent() {
+        let xml = junit(&sample::matrix());
+        assert!(
+            xml.contains(
+                "<testsuite name=\"node\" tests=\"2\" failures=\"0\" skipped=\"2\" time=\"2.500\">"
+            ),
+            "{xml}"
+        );
+        assert!(xml.contains("<testsuite name=\"idp\" tests=\"1\""), "{xml}");
+        assert!(xml.contains("<skipped type=\"divergent\" message=\"divergent (docs/protocol.md §4): accesstoken + double dash\"/>"), "{xml}");
+        assert!(
+            xml.contains("left &lt;&gt; right &amp; &quot;q&quot;"),
+            "{xml}"
+        );
+        assert!(xml.contains("name=\"fci-1 keys\" time=\"1.250\""), "{xml}");
+        assert!(
+            xml.contains("<skipped message=\"`java` is not on PATH\"/>"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<testsuite name=\"cross-port\" tests=\"1\" failures=\"0\" skipped=\"1\""),
+            "{xml}"
+        );
+        assert_eq!(
+            xml.matches("<testsuite ").count(),
+            xml.matches("</testsuite>").count()
+        );
+    }
+
+    #[test]
+    fn json_has_the_result_the_idp_section_apart_and_per_port_counts() {
+        let value: serde_json::Value = serde_json::from_str(&json(&sample::matrix())).unwrap();
+        assert_eq!(value["result"], "ok");
+        assert_eq!(value["summary"]["idp"]["pass"], 1);
+        assert_eq!(value["summary"]["ports"]["rust"]["exercised"], 2);
+        assert_eq!(
+            value["summary"]["ports"]["rust"]["pass"], 2,
+            "the IdP check is not the port's"
+        );
+        assert_eq!(value["summary"]["ports"]["node"]["not_supported"], 1);
+        assert_eq!(value["summary"]["cross_port"]["expected"], 1);
+        assert_eq!(value["idp"]["state"]["cells"][0]["id"], "iv-1");
+        let node = &value["ports"][1]["state"];
+        assert_eq!(node["state"], "ran");
+        assert_eq!(node["cells"][0]["verdict"]["verdict"], "divergent");
+        assert_eq!(node["cells"][0]["verdict"]["spec"], "docs/protocol.md §4");
+        assert_eq!(
+            value["ports"][2]["state"]["reason"],
+            "`java` is not on PATH"
+        );
+        assert_eq!(
+            value["cross_port"]["comparisons"][0]["ports"][0]["verdict"]["difference"],
+            "expected"
+        );
+    }
+}

@@ -406,3 +406,103 @@ fn one_cell(out: &mut String, port: &str, cell: &Cell) {
     }
     out.push_str("</section>\n");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::sample;
+    use scraper::{Html, Selector};
+
+    fn select<'a>(doc: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
+        doc.select(&Selector::parse(css).expect("a valid selector"))
+            .collect()
+    }
+
+    fn text(e: &scraper::ElementRef<'_>) -> String {
+        e.text().collect::<String>().trim().to_owned()
+    }
+
+    #[test]
+    fn the_page_parses_and_holds_the_matrix_legend_and_key_table() {
+        let page = html(&sample::matrix());
+        let doc = Html::parse_document(&page);
+        assert!(doc.errors.is_empty(), "{:?}", doc.errors);
+        // Self-contained: no script, no external resource.
+        assert!(select(&doc, "script, link, img, iframe").is_empty());
+        assert!(!page.contains("http://") && !page.contains("https://"));
+        assert_eq!(text(&select(&doc, "#result")[0]), "result: ok");
+        let header: Vec<String> = select(&doc, "#matrix thead th").iter().map(text).collect();
+        assert_eq!(header, ["id", "scenario", "rust", "node", "java"]);
+        let rows = select(&doc, "#matrix tbody tr");
+        assert_eq!(rows.len(), 2, "port scenarios only: the IdP check is apart");
+        let cells: Vec<(String, String)> = select(&doc, "#matrix tbody tr:first-child td.v")
+            .iter()
+            .map(|td| (td.value().attr("class").unwrap_or("").to_owned(), text(td)))
+            .collect();
+        assert_eq!(
+            cells,
+            [
+                ("v pass".to_owned(), "pass".to_owned()),
+                ("v divergent".to_owned(), "divergent".to_owned())
+            ]
+        );
+        // Every cell links to its details, which exist.
+        for a in select(&doc, "#matrix td.v a, #idp td.v a") {
+            let target = a.value().attr("href").unwrap().trim_start_matches('#');
+            assert_eq!(
+                select(&doc, &format!("section#{target}")).len(),
+                1,
+                "{target}"
+            );
+        }
+        let legend: Vec<String> = select(&doc, "#legend li").iter().map(text).collect();
+        assert!(
+            legend.iter().any(|l| l.starts_with("divergent:")),
+            "{legend:?}"
+        );
+        assert!(
+            legend.iter().any(|l| l.starts_with("known port bug:")),
+            "{legend:?}"
+        );
+        // The divergent cell: the step, the declaration's reason, the
+        // journaled requests and the cache keys.
+        let node = &select(&doc, "section#cell-node-fci-1")[0];
+        let details = text(node);
+        assert!(details.contains("Then the key"), "{details}");
+        assert!(details.contains("accesstoken + double dash"), "{details}");
+        assert!(details.contains("redacted:ab12"), "{details}");
+        assert!(details.contains("cache keys at the end"), "{details}");
+        // The cross-port key table: the reference and the port side by
+        // side, the differing cell highlighted.
+        let table = &select(&doc, "table.compare.keys")[0];
+        let head: Vec<String> = table
+            .select(&Selector::parse("thead th").unwrap())
+            .map(|e| text(&e))
+            .collect();
+        assert_eq!(head, ["field", "rust (reference)", "node expected"]);
+        let row: Vec<String> = table
+            .select(&Selector::parse("tbody tr td").unwrap())
+            .map(|e| text(&e))
+            .collect();
+        assert_eq!(
+            row,
+            [
+                "access_token_keys[0]",
+                "-localhost-atext-x",
+                "-localhost:[port]-accesstoken-x-"
+            ]
+        );
+        assert_eq!(select(&doc, "table.compare td.expected").len(), 1);
+        assert_eq!(
+            text(&select(&doc, "#idp-summary")[0]),
+            "1 checks: 1 pass, 0 fail"
+        );
+    }
+
+    #[test]
+    fn text_is_escaped() {
+        let page = html(&sample::matrix());
+        assert!(page.contains("left &lt;&gt; right &amp; &quot;q&quot;"));
+        assert!(!page.contains("left <> right"));
+    }
+}

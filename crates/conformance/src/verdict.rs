@@ -322,7 +322,7 @@ pub fn stale_differences(
     for port in ports {
         for d in divergences.differences_for(port) {
             let used = comparisons.iter().any(|c| {
-                c.kind == d.artifact
+                d.covers(&c.kind)
                     && d.scenario.as_ref().is_none_or(|s| *s == c.scenario)
                     && c.ports.iter().any(|p| {
                         p.port == *port

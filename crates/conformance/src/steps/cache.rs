@@ -91,6 +91,39 @@ fn redact_entries(value: &Value, with_port: &str) -> Value {
     }
 }
 
+/// `{"AccessToken": {key: entry}}` → `{"AccessToken": [{"cache_key": key, …entry}]}`
+/// sorted by key, so that ports line up entry by entry, field by field.
+fn entries_by_section(raw: &Value) -> Value {
+    let Some(sections) = raw.as_object() else {
+        return raw.clone();
+    };
+    let mut out = serde_json::Map::new();
+    let mut names: Vec<&String> = sections.keys().collect();
+    names.sort();
+    for name in names {
+        let section = &sections[name.as_str()];
+        let Some(entries) = section.as_object() else {
+            out.insert(name.clone(), section.clone());
+            continue;
+        };
+        let mut keys: Vec<&String> = entries.keys().collect();
+        keys.sort();
+        let list: Vec<Value> = keys
+            .into_iter()
+            .map(|k| {
+                let mut entry = serde_json::Map::new();
+                entry.insert("cache_key".into(), json!(k));
+                if let Some(fields) = entries[k.as_str()].as_object() {
+                    entry.extend(fields.clone());
+                }
+                Value::Object(entry)
+            })
+            .collect();
+        out.insert(name.clone(), Value::Array(list));
+    }
+    Value::Object(out)
+}
+
 /// Every stored entry with its fields, as the port serialized its cache:
 /// where a key only shows the layout, the entry shows what the port
 /// recorded (the ext cache key, the account, the target).
@@ -98,7 +131,7 @@ fn redact_entries(value: &Value, with_port: &str) -> Value {
 async fn entries_snapshot(w: &mut FicWorld, app: String) -> StepResult {
     let raw = cache(w, &app).await?.raw;
     let with_port = format!("localhost:{}", w.mock().await?.port());
-    let value = redact_entries(&raw, &with_port);
+    let value = entries_by_section(&redact_entries(&raw, &with_port));
     let kind = format!(
         "{}_stored_entries",
         snapshot::slug(directory::app_name(&app)?)
