@@ -44,7 +44,7 @@ pub enum Progress {
     /// A section starts: `idp`, or a port with its library and version.
     Started { section: String, detail: String },
     /// One scenario finished, with its verdict.
-    Finished { section: String, cell: Cell },
+    Finished { section: String, cell: Box<Cell> },
 }
 
 pub type OnProgress = Arc<dyn Fn(&Progress) + Send + Sync>;
@@ -290,7 +290,7 @@ fn on_finished(
         let cell = cell(&section, r.clone(), &divergences);
         progress(&Progress::Finished {
             section: section.clone(),
-            cell,
+            cell: Box::new(cell),
         });
     }))
 }

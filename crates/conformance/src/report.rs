@@ -838,7 +838,7 @@ mod tests {
         );
         let line = progress_line(&Progress::Finished {
             section: "rust".into(),
-            cell: m.columns[0].cells()[0].clone(),
+            cell: Box::new(m.columns[0].cells()[0].clone()),
         });
         assert_eq!(line, "   rust   FAIL           fci-1  keys");
     }

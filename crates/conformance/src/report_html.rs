@@ -33,7 +33,8 @@ pre{background:#f7f7f7;border:1px solid #ddd;padding:.4em;overflow:auto;max-heig
 details{margin:.3em 0}summary{cursor:pointer}
 .cell-details>section{border-left:4px solid #bbb;padding-left:.6em;margin:.6em 0}
 table.compare td{font-family:ui-monospace,monospace;font-size:12px;word-break:break-all;max-width:28em}
-td.same{background:#fff}td.expected{background:#fde68a}td.new{background:#f28b82}
+td.same{background:#fff}.expected{background:#fde68a}td.new,th.new{background:#f28b82}
+td.id{white-space:nowrap}
 .muted{color:#666}
 "#;
 
@@ -134,7 +135,7 @@ fn port_matrix(out: &mut String, matrix: &Matrix) {
     for (id, feature, scenario) in matrix.port_rows() {
         let _ = write!(
             out,
-            "<tr><td>{}</td><td title=\"{}\">{}</td>",
+            "<tr><td class=\"id\">{}</td><td title=\"{}\">{}</td>",
             esc(&id),
             esc(&feature),
             esc(&scenario)
@@ -504,5 +505,47 @@ mod tests {
         let page = html(&sample::matrix());
         assert!(page.contains("left &lt;&gt; right &amp; &quot;q&quot;"));
         assert!(!page.contains("left <> right"));
+    }
+
+    /// The page in a real browser, where headless Chromium is installed
+    /// (`.ci/run` installs it): it loads without network and renders the
+    /// matrix, and the documented screenshot command works on it.
+    #[test]
+    fn headless_chromium_renders_the_page() {
+        let Some(chromium) = crate::ports::find_on_path("chromium") else {
+            eprintln!("skipped: no `chromium` on PATH");
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let page = dir.path().join("fic.html");
+        std::fs::write(&page, html(&sample::matrix())).unwrap();
+        let run = |args: &[&str]| {
+            let out = std::process::Command::new(&chromium)
+                .args([
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--hide-scrollbars",
+                ])
+                .args(args)
+                .arg(&page)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            out
+        };
+        let dom = String::from_utf8(run(&["--dump-dom"]).stdout).unwrap();
+        let doc = Html::parse_document(&dom);
+        assert_eq!(select(&doc, "#matrix tbody tr").len(), 2, "{dom}");
+        assert_eq!(select(&doc, "table.compare.keys").len(), 1);
+        let png = dir.path().join("report.png");
+        let shot = format!("--screenshot={}", png.display());
+        run(&["--window-size=1280,1400", &shot]);
+        let bytes = std::fs::read(&png).unwrap();
+        assert!(bytes.starts_with(b"\x89PNG"), "not a PNG");
     }
 }
