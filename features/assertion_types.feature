@@ -36,30 +36,29 @@ Feature: Client assertion types and the assertion callback
   Scenario: An assertion response with a token-binding certificate gives jwt-pop over mTLS
     Given agent A whose assertion callback returns T1 with a token-binding certificate
     When agent A acquires an app token
-    Then the token came from the identity provider
+    Then the token request bodies match the snapshot
+    And the token came from the identity provider
     And the token's type is "Bearer"
     And the last request authenticated with jwt_pop
     And the last request's "client_assertion_type" was "urn:ietf:params:oauth:client-assertion-type:jwt-pop"
     And the last request presented the token-binding certificate on TLS
-    And the token request bodies match the snapshot
 
   # jwt-pop means the assertion is bound to the TLS client certificate: the
-  # IdP refuses it without one. No client sends that, so it is posted raw.
-  Scenario: The IdP refuses a jwt-pop assertion without a client certificate
-    When a raw token request is posted with a jwt-pop assertion without a client certificate
-    Then the mock refuses it with AADSTS9990009 and status 401
+  # IdP refuses it without one. No client sends that, so it is checked once
+  # per run with the IdP's other refusals (idp_validation.feature, "a jwt-pop
+  # assertion without a client certificate").
 
   @requires-fmi_path @requires-mtls_pop @requires-cache
   Scenario: An mtls_pop token is bound to the certificate; another certificate bypasses the cache
     Given agent A whose assertion callback returns T1 with a token-binding certificate
     When agent A acquires an mtls_pop app token
-    Then the token came from the identity provider
+    Then agent A's cache keys match the snapshot
+    And the token came from the identity provider
     And the token's type is "mtls_pop"
     And the last request's "token_type" was "mtls_pop"
     And the last request presented the token-binding certificate on TLS
     And the token is remembered as POP1
     And agent A's cached mtls_pop token is bound to the token-binding certificate
-    And agent A's cache keys match the snapshot
     When agent A acquires an mtls_pop app token
     Then the token came from the cache
     And the token is the one remembered as POP1

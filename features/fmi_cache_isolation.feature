@@ -2,8 +2,9 @@
 Feature: FMI cache isolation
   A token acquired with an fmi path (Leg 1's T1) is cached apart from every
   other fmi path and from plain app tokens, under a key that ends with the
-  hash of its extra body fields (SPEC §4). The full keys are pinned in
-  snapshots/<port>/, byte for byte.
+  hash of its extra body fields (SPEC §4). The full keys, and the stored
+  entries with their fields, are pinned in snapshots/<port>/, byte for byte,
+  before any check a port may fail.
 
   Names: "agent A" / "agent B" stand for the agents' client ids
   (fixtures/directory.toml). Every app token here is for
@@ -17,15 +18,16 @@ Feature: FMI cache isolation
     And the token's "sub" claim is "/eid1/c/pub/t/{tenant}/a/{blueprint}/{agent A}"
     And the token is remembered as T1
     When the blueprint acquires an app token for fmi path "agent B"
-    Then the token came from the identity provider
+    Then the blueprint's cache keys match the snapshot
+    And the blueprint's stored cache entries match the snapshot
+    And the token request bodies match the snapshot
+    And the token came from the identity provider
     And the token is not the one remembered as T1
     And exactly 2 requests reached the IdP
     And request 1 came from the blueprint with fmi path "agent A"
     And request 2 came from the blueprint with fmi path "agent B"
     And the blueprint's cache holds 2 access tokens
     And every access-token key of the blueprint contains "-atext-"
-    And the blueprint's cache keys match the snapshot
-    And the token request bodies match the snapshot
 
   @requires-fmi_path
   Scenario: Asking again for the same fmi path is a cache hit
@@ -45,10 +47,10 @@ Feature: FMI cache isolation
     And the token is remembered as T0
     And the blueprint acquires an app token for fmi path "agent A"
     And the token is remembered as T1
-    Then exactly 2 requests reached the IdP
+    Then the blueprint's cache keys match the snapshot
+    And exactly 2 requests reached the IdP
     And request 1 came from the blueprint
     And the blueprint's cache holds 2 access tokens
-    And the blueprint's cache keys match the snapshot
     When the blueprint acquires an app token
     Then the token came from the cache
     And the token is the one remembered as T0
@@ -87,9 +89,9 @@ Feature: FMI cache isolation
   Scenario Outline: The <algorithm> hash and the fmi_pat collision
     Given the blueprint app with a secret credential and the "<algorithm>" hash algorithm
     When the blueprint acquires an app token for fmi path "value"
-    Then the key of the blueprint's only access token ends with the <algorithm> hash of fmi_path="value"
+    Then the blueprint's cache keys match the snapshot
+    And the key of the blueprint's only access token ends with the <algorithm> hash of fmi_path="value"
     And the key of the blueprint's only access token <collides> with the <algorithm> hash of fmi_pat="hvalue"
-    And the blueprint's cache keys match the snapshot
 
     Examples:
       | algorithm | collides         |
@@ -106,8 +108,8 @@ Feature: FMI cache isolation
     Given the blueprint app with a secret credential and the "<profile>" key profile
     When the blueprint acquires an app token
     And the blueprint acquires an app token for fmi path "agent A"
-    Then the blueprint's cache holds 2 access tokens
-    And the blueprint's cache keys match the snapshot
+    Then the blueprint's cache keys match the snapshot
+    And the blueprint's cache holds 2 access tokens
 
     Examples:
       | profile   |

@@ -1,9 +1,10 @@
-//! Runs every `features/*.feature` against the reference client (`rust`)
-//! under `cargo test --test features`: prints the scenario count and the
+//! Runs every `features/*.feature` under `cargo test --test features`: the
+//! IdP conformance section (`@idp`, no client) and every other scenario
+//! against the reference client (`rust`). Prints the scenario count and the
 //! pass / fail / not-supported counts, every failure with its step and the
 //! journal of what reached the IdP, and exits non-zero on any failure.
 //!
-//! Snapshots live in `snapshots/rust/`. A missing or different snapshot is
+//! Snapshots live in `snapshots/idp/` and `snapshots/rust/`. A missing or different snapshot is
 //! a failure: `INSTA_UPDATE` defaults to `no` here (no file is written);
 //! run with `INSTA_UPDATE=new` to write `.snap.new` files, then review every
 //! one (`cargo insta review`).
@@ -12,7 +13,8 @@
 use std::process::ExitCode;
 
 use conformance::reference_driver::{PORT, reference_factory};
-use conformance::suite::{Status, SuiteOptions, default_features_dir, run_suite};
+use conformance::scenario::Outcome;
+use conformance::suite::{Section, SuiteOptions, default_features_dir, no_client, run_suite};
 
 fn main() -> ExitCode {
     if std::env::var_os("INSTA_UPDATE").is_none() {
@@ -23,35 +25,46 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    let report = runtime.block_on(run_suite(SuiteOptions {
-        features_dir: default_features_dir(),
-        tag_filter: std::env::var("FIC_TAGS").ok().filter(|t| !t.is_empty()),
-        factory: reference_factory(),
-        port: PORT.to_owned(),
-    }));
-
-    for s in &report.scenarios {
-        let mark = match &s.status {
-            Status::Passed => "pass".to_owned(),
-            Status::Failed { .. } => "FAIL".to_owned(),
-            Status::NotSupported { capability } => format!("not supported ({capability})"),
-        };
-        println!("{mark:>6}  {} / {}", s.feature, s.scenario);
+    let tags = std::env::var("FIC_TAGS").ok().filter(|t| !t.is_empty());
+    let mut ran = 0;
+    let mut success = true;
+    for (section, factory) in [
+        (Section::Idp, no_client()),
+        (Section::Port(PORT.to_owned()), reference_factory()),
+    ] {
+        let name = section.name().to_owned();
+        let report = runtime.block_on(run_suite(SuiteOptions {
+            features_dir: default_features_dir(),
+            tag_filter: tags.clone(),
+            factory,
+            section,
+            on_finished: None,
+        }));
+        for s in &report.scenarios {
+            let mark = match &s.outcome {
+                Outcome::Passed => "pass".to_owned(),
+                Outcome::Failed { .. } => "FAIL".to_owned(),
+                Outcome::NotSupported { capability } => format!("not supported ({capability})"),
+            };
+            println!("{mark:>6}  {:<6} {} / {}", s.id, s.feature, s.scenario);
+        }
+        let (passed, failed, unsupported) = report.counts();
+        print!("{}", report.failure_details());
+        println!(
+            "\n{} scenarios against `{name}`: {passed} passed, {failed} failed, {unsupported} not supported\n",
+            report.scenarios.len()
+        );
+        ran += report.scenarios.len() + report.errors.len();
+        success &= report.is_success();
     }
-    let (passed, failed, unsupported) = report.counts();
-    print!("{}", report.failure_details());
-    println!(
-        "\n{} scenarios against `{PORT}`: {passed} passed, {failed} failed, {unsupported} not supported",
-        report.scenarios.len()
-    );
-    if report.scenarios.is_empty() && report.errors.is_empty() {
+    if ran == 0 {
         println!(
             "no scenario ran: is {} empty?",
             default_features_dir().display()
         );
         return ExitCode::FAILURE;
     }
-    if report.is_success() {
+    if success {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -1,8 +1,11 @@
-//! `fic-harness run`: the feature suite against the reference client and
-//! the real MSAL ports, printed as a matrix (scenario × port). Exits 1 when
-//! any cell fails, a declared divergence is stale, or a port cannot run
-//! (wrong version, no fmi_path, or a missing runtime under
-//! `FIC_REQUIRE_PORTS=1`); a port merely not installed is skipped and says so.
+//! `fic-harness run`: the IdP conformance section once, then the feature
+//! suite against the reference client and the real MSAL ports, a line per
+//! scenario as it finishes, then a matrix (scenario × port). Exits 1 when
+//! any cell fails, a declared divergence is stale, a port's artifact differs
+//! from the reference without a declaration, or a port cannot run (wrong
+//! version, no fmi_path, or a missing runtime under `FIC_REQUIRE_PORTS=1`);
+//! a port merely not installed is skipped and says so. Exits 2 when the
+//! run cannot start (a bad option, `--tags` selecting no scenario).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,9 +13,9 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use conformance::divergences::{self, Divergences};
-use conformance::matrix::{MatrixOptions, run_matrix};
+use conformance::matrix::{MatrixOptions, Progress, run_matrix};
 use conformance::port_driver::repo_root;
-use conformance::{ports, report, suite};
+use conformance::{ports, report, report_html, suite};
 
 #[derive(clap::Args)]
 pub struct RunArgs {
@@ -22,7 +25,7 @@ pub struct RunArgs {
     /// Only scenarios whose tags match this expression (cucumber's syntax, e.g. `@fmi_path and not @requires-cache`).
     #[arg(long, value_name = "EXPR", value_parser = tag_expression)]
     tags: Option<String>,
-    /// Also write the matrix as `json` or `junit` to PATH (repeatable).
+    /// Also write the matrix as `json`, `junit` or `html` to PATH (repeatable).
     #[arg(long, num_args = 2, value_names = ["FORMAT", "PATH"], action = clap::ArgAction::Append)]
     report: Vec<String>,
     /// The Gherkin features to run.
@@ -49,14 +52,17 @@ fn tag_expression(expr: &str) -> Result<String, String> {
 enum ReportFormat {
     Json,
     Junit,
+    Html,
 }
 
 #[derive(Debug, thiserror::Error)]
 enum RunError {
-    #[error("--report takes json or junit, not {0:?}")]
+    #[error("--report takes json, junit or html, not {0:?}")]
     ReportFormat(String),
     #[error("no *.feature files in {0}")]
     NoFeatures(PathBuf),
+    #[error("--tags {0:?} selects no scenario in {1}: nothing would be checked")]
+    NothingSelected(String, PathBuf),
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
@@ -79,6 +85,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             let format = match pair[0].as_str() {
                 "json" => ReportFormat::Json,
                 "junit" => ReportFormat::Junit,
+                "html" => ReportFormat::Html,
                 other => return Err(RunError::ReportFormat(other.to_owned())),
             };
             Ok((format, PathBuf::from(&pair[1])))
@@ -92,6 +99,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if !suite::has_features(&features_dir) {
         return Err(RunError::NoFeatures(features_dir).into());
     }
+    if let Some(tags) = &args.tags {
+        let selected = [suite::Section::Idp, suite::Section::Port(String::new())]
+            .iter()
+            .map(|section| suite::select(&features_dir, Some(tags), section).map(|s| s.len()))
+            .sum::<Result<usize, _>>()?;
+        if selected == 0 {
+            return Err(RunError::NothingSelected(tags.clone(), features_dir).into());
+        }
+    }
     let divergences = Divergences::load(&root.join(divergences::DEFAULT_PATH))?;
     let options = MatrixOptions {
         root,
@@ -100,6 +116,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         require_ports: std::env::var("FIC_REQUIRE_PORTS").is_ok_and(|v| v == "1"),
         filtered: args.tags.is_some(),
         command_timeout: Duration::from_secs(args.command_timeout),
+        progress: Some(std::sync::Arc::new(|p: &Progress| {
+            println!("{}", report::progress_line(p));
+        })),
     };
     let runner = suite::matrix_runner(features_dir, args.tags.clone());
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
@@ -110,6 +129,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         let text = match format {
             ReportFormat::Json => report::json(&matrix),
             ReportFormat::Junit => report::junit(&matrix),
+            ReportFormat::Html => report_html::html(&matrix),
         };
         std::fs::write(&path, text)
             .with_context(|| format!("writing the report to {}", path.display()))?;

@@ -4,8 +4,17 @@
 //! scenario declared here as one of those rather than failed; a declaration
 //! that no longer matches a failure is *stale* and fails the run, so the
 //! file cannot quietly outlive the behaviour it describes (a port release
-//! that fixes its bug turns the entry stale).
+//! that fixes its bug turns the entry stale). Every declaration names the
+//! step expected to fail, so a failure anywhere else is never absorbed.
+//!
+//! The same file declares the *cross-port differences*: artifacts a port
+//! pins differently from the reference client (its cache-key layout, the
+//! wording of a refusal). An undeclared difference fails the run.
+//!
+//! A reason shared by several declarations is written once, as
+//! `[reason.<id>]`, and referenced with `reason = "<id>"`.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -27,27 +36,11 @@ pub enum DivergenceError {
         path: PathBuf,
         source: Box<toml::de::Error>,
     },
-    #[error("{path}: divergence #{index} names port {port:?}; known ports: {known}", known = ALL.join(", "))]
-    UnknownPort {
+    #[error("{path}: {entry} {problem}")]
+    Invalid {
         path: PathBuf,
-        index: usize,
-        port: String,
-    },
-    #[error(
-        "{path}: divergence #{index} ({port} / {scenario:?}) has an empty `{field}`: say what differs and where the SPEC says so"
-    )]
-    Empty {
-        path: PathBuf,
-        index: usize,
-        port: String,
-        scenario: String,
-        field: &'static str,
-    },
-    #[error("{path}: {port} / {scenario:?} is declared twice")]
-    Duplicate {
-        path: PathBuf,
-        port: String,
-        scenario: String,
+        entry: String,
+        problem: String,
     },
 }
 
@@ -65,38 +58,112 @@ pub enum DivergenceKind {
     PortBug,
 }
 
-/// One declared divergence.
+/// What a declaration says, written once in `[reason.<id>]` and referenced
+/// by every declaration it explains, or inline (`what` and `spec`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct Reason {
+    /// What the port does differently, in a sentence.
+    pub what: String,
+    /// Where the protocol reference describes it, e.g. `docs/protocol.md §4`.
+    pub spec: String,
+}
+
+/// One declared divergence: a scenario the port fails at a known step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Divergence {
     /// `python`, `node`, `java` or `go` (the matrix column).
     pub port: String,
-    #[serde(default)]
     pub kind: DivergenceKind,
     /// The scenario's name, exactly as in its feature file.
     pub scenario: String,
-    /// What the port does differently, in a sentence.
-    pub what: String,
-    /// Where the protocol brief describes it, e.g. `SPEC §4`.
-    pub spec: String,
     /// The step expected to fail, keyword included (`Then …`), as the
-    /// matrix reports it. With it, a failure at any other step is not this
+    /// matrix reports it: a failure at any other step is not this
     /// divergence and fails the run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub step: Option<String>,
+    pub step: String,
+    /// The `[reason.<id>]` it references, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_id: Option<String>,
+    pub what: String,
+    pub spec: String,
+}
+
+/// One declared cross-port difference: an artifact the port pins
+/// differently from the reference client, on purpose or knowingly.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Difference {
+    pub port: String,
+    /// The artifact's kind, as its snapshot names it (`blueprint_cache_keys`,
+    /// `agent_a_stored_entries`, `requests`, `refusal`, …), or its ending
+    /// (`cache_keys`: every app's).
+    pub artifact: String,
+    /// Only this scenario's artifact; `None`: every scenario's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_id: Option<String>,
+    pub what: String,
+    pub spec: String,
+}
+
+impl Difference {
+    /// Whether it covers an artifact of this kind: the kind itself, or
+    /// every kind ending in `_<artifact>` (`cache_keys` covers
+    /// `blueprint_cache_keys` and `agent_a_cache_keys`).
+    pub fn covers(&self, kind: &str) -> bool {
+        kind == self.artifact
+            || kind
+                .strip_suffix(self.artifact.as_str())
+                .is_some_and(|head| head.ends_with('_'))
+    }
+}
+
+/// A declaration as written: the reason inline or referenced.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDivergence {
+    port: String,
+    #[serde(default)]
+    kind: DivergenceKind,
+    scenario: String,
+    step: Option<String>,
+    reason: Option<String>,
+    what: Option<String>,
+    spec: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDifference {
+    port: String,
+    artifact: String,
+    scenario: Option<String>,
+    reason: Option<String>,
+    what: Option<String>,
+    spec: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
     #[serde(default)]
-    divergence: Vec<Divergence>,
+    reason: BTreeMap<String, Reason>,
+    #[serde(default)]
+    divergence: Vec<RawDivergence>,
+    #[serde(default)]
+    difference: Vec<RawDifference>,
 }
 
 /// All declarations, checked for shape when loaded.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Divergences {
     entries: Vec<Divergence>,
+    differences: Vec<Difference>,
+}
+
+/// Which declaration an error is about: `divergence #3 (node / "S")`.
+fn label(table: &str, index: usize, port: &str, name: &str) -> String {
+    format!("{table} #{index} ({port} / {name:?})")
 }
 
 impl Divergences {
@@ -114,41 +181,123 @@ impl Divergences {
             path: path.to_path_buf(),
             source: Box::new(source),
         })?;
-        let mut seen = std::collections::BTreeSet::new();
-        for (i, d) in file.divergence.iter().enumerate() {
-            let index = i + 1;
-            if Port::parse(&d.port).is_err() {
-                return Err(DivergenceError::UnknownPort {
-                    path: path.to_path_buf(),
-                    index,
-                    port: d.port.clone(),
-                });
-            }
-            for (field, value) in [
-                ("scenario", &d.scenario),
-                ("what", &d.what),
-                ("spec", &d.spec),
-            ] {
+        let invalid = |entry: String, problem: String| DivergenceError::Invalid {
+            path: path.to_path_buf(),
+            entry,
+            problem,
+        };
+        for (id, r) in &file.reason {
+            for (field, value) in [("what", &r.what), ("spec", &r.spec)] {
                 if value.trim().is_empty() {
-                    return Err(DivergenceError::Empty {
-                        path: path.to_path_buf(),
-                        index,
-                        port: d.port.clone(),
-                        scenario: d.scenario.clone(),
-                        field,
-                    });
+                    return Err(invalid(
+                        format!("reason {id:?}"),
+                        format!(
+                            "has an empty `{field}`: say what differs and where the protocol reference says so"
+                        ),
+                    ));
                 }
             }
-            if !seen.insert((d.port.as_str(), d.scenario.as_str())) {
-                return Err(DivergenceError::Duplicate {
-                    path: path.to_path_buf(),
-                    port: d.port.clone(),
-                    scenario: d.scenario.clone(),
-                });
+        }
+        let resolve = |entry: &str,
+                       reason: &Option<String>,
+                       what: &Option<String>,
+                       spec: &Option<String>|
+         -> Result<Reason, DivergenceError> {
+            match (reason, what, spec) {
+                (Some(id), None, None) => file.reason.get(id).cloned().ok_or_else(|| {
+                    invalid(
+                        entry.to_owned(),
+                        format!("references reason {id:?}, which no `[reason.{id}]` defines"),
+                    )
+                }),
+                (None, Some(what), Some(spec)) => {
+                    for (field, value) in [("what", what), ("spec", spec)] {
+                        if value.trim().is_empty() {
+                            return Err(invalid(
+                                entry.to_owned(),
+                                format!(
+                                    "has an empty `{field}`: say what differs and where the protocol reference says so"
+                                ),
+                            ));
+                        }
+                    }
+                    Ok(Reason {
+                        what: what.clone(),
+                        spec: spec.clone(),
+                    })
+                }
+                _ => Err(invalid(
+                    entry.to_owned(),
+                    "needs either `reason = \"<id>\"` or both `what` and `spec`".into(),
+                )),
             }
+        };
+        let known_port = |entry: &str, port: &str| {
+            if Port::parse(port).is_err() {
+                Err(invalid(
+                    entry.to_owned(),
+                    format!("names port {port:?}; known ports: {}", ALL.join(", ")),
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        let mut entries = Vec::new();
+        for (i, d) in file.divergence.iter().enumerate() {
+            let entry = label("divergence", i + 1, &d.port, &d.scenario);
+            known_port(&entry, &d.port)?;
+            if d.scenario.trim().is_empty() {
+                return Err(invalid(entry, "has an empty `scenario`".into()));
+            }
+            let step = match &d.step {
+                Some(step) if !step.trim().is_empty() => step.clone(),
+                _ => {
+                    return Err(invalid(
+                        entry,
+                        "has no `step`: name the step expected to fail, keyword included, so a failure anywhere else is not absorbed".into(),
+                    ));
+                }
+            };
+            let reason = resolve(&entry, &d.reason, &d.what, &d.spec)?;
+            if !seen.insert((d.port.clone(), d.scenario.clone())) {
+                return Err(invalid(entry, "is declared twice".into()));
+            }
+            entries.push(Divergence {
+                port: d.port.clone(),
+                kind: d.kind,
+                scenario: d.scenario.clone(),
+                step,
+                reason_id: d.reason.clone(),
+                what: reason.what,
+                spec: reason.spec,
+            });
+        }
+        let mut differences = Vec::new();
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, d) in file.difference.iter().enumerate() {
+            let name = d.scenario.as_deref().unwrap_or("every scenario");
+            let entry = label("difference", i + 1, &d.port, name);
+            known_port(&entry, &d.port)?;
+            if d.artifact.trim().is_empty() {
+                return Err(invalid(entry, "has an empty `artifact`".into()));
+            }
+            let reason = resolve(&entry, &d.reason, &d.what, &d.spec)?;
+            if !seen.insert((d.port.clone(), d.artifact.clone(), d.scenario.clone())) {
+                return Err(invalid(entry, "is declared twice".into()));
+            }
+            differences.push(Difference {
+                port: d.port.clone(),
+                artifact: d.artifact.clone(),
+                scenario: d.scenario.clone(),
+                reason_id: d.reason.clone(),
+                what: reason.what,
+                spec: reason.spec,
+            });
         }
         Ok(Divergences {
-            entries: file.divergence,
+            entries,
+            differences,
         })
     }
 
@@ -164,8 +313,32 @@ impl Divergences {
         self.entries.iter().filter(move |d| d.port == port)
     }
 
+    /// The declared cross-port difference covering this port's artifact:
+    /// one naming the scenario wins over one for every scenario.
+    pub fn find_difference(
+        &self,
+        port: &str,
+        artifact: &str,
+        scenario: &str,
+    ) -> Option<&Difference> {
+        let of = |s: Option<&str>| {
+            self.differences
+                .iter()
+                .find(|d| d.port == port && d.covers(artifact) && d.scenario.as_deref() == s)
+        };
+        of(Some(scenario)).or_else(|| of(None))
+    }
+
+    /// Every declared cross-port difference for one port.
+    pub fn differences_for<'a>(
+        &'a self,
+        port: &'a str,
+    ) -> impl Iterator<Item = &'a Difference> + 'a {
+        self.differences.iter().filter(move |d| d.port == port)
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.is_empty() && self.differences.is_empty()
     }
 }
 
@@ -178,42 +351,77 @@ mod tests {
         Divergences::parse(text, Path::new("test.toml"))
     }
 
+    const ENTRY: &str = "[[divergence]]\nport = \"node\"\nscenario = \"S\"\nwhat = \"w\"\nspec = \"§4\"\nstep = \"Then x\"\n";
+
     #[test]
     fn the_repository_file_is_valid() {
         // Whether each declaration still matches a failure is the matrix's
         // check (stale / unknown); here only the shape.
-        Divergences::load(&repo_root().join(DEFAULT_PATH)).unwrap();
+        let d = Divergences::load(&repo_root().join(DEFAULT_PATH)).unwrap();
+        assert!(!d.is_empty());
     }
 
     #[test]
     fn finds_by_port_and_scenario() {
-        let d = parse(
-            "[[divergence]]\nport = \"node\"\nscenario = \"S\"\nwhat = \"w\"\nspec = \"SPEC §4\"\n",
-        )
-        .unwrap();
-        assert_eq!(d.find("node", "S").unwrap().spec, "SPEC §4");
+        let d = parse(ENTRY).unwrap();
+        let found = d.find("node", "S").unwrap();
+        assert_eq!((found.spec.as_str(), found.step.as_str()), ("§4", "Then x"));
         assert!(d.find("python", "S").is_none());
         assert!(d.find("node", "s").is_none(), "names match exactly");
         assert_eq!(d.for_port("node").count(), 1);
     }
 
     #[test]
-    fn refuses_what_would_make_the_file_dishonest() {
-        let unknown = parse(
-            "[[divergence]]\nport = \"ruby\"\nscenario = \"S\"\nwhat = \"w\"\nspec = \"s\"\n",
+    fn a_shared_reason_is_written_once_and_referenced() {
+        let text = "[reason.authority-port]\nwhat = \"ignores the port\"\nspec = \"§4\"\n\n\
+            [[divergence]]\nport = \"java\"\nkind = \"port-bug\"\nscenario = \"A\"\nstep = \"Then a\"\nreason = \"authority-port\"\n\n\
+            [[divergence]]\nport = \"java\"\nkind = \"port-bug\"\nscenario = \"B\"\nstep = \"Then b\"\nreason = \"authority-port\"\n";
+        let d = parse(text).unwrap();
+        assert_eq!(d.find("java", "A").unwrap().what, "ignores the port");
+        assert_eq!(d.find("java", "B").unwrap().kind, DivergenceKind::PortBug);
+        let dangling = text.replace("reason = \"authority-port\"\n\n", "reason = \"nope\"\n\n");
+        let err = parse(&dangling).unwrap_err().to_string();
+        assert!(err.contains("no `[reason.nope]`"), "{err}");
+        let both = ENTRY.replace("step =", "reason = \"r\"\nstep =");
+        let err = parse(&both).unwrap_err().to_string();
+        assert!(err.contains("either `reason"), "{err}");
+    }
+
+    #[test]
+    fn a_difference_for_one_scenario_wins_over_one_for_every_scenario() {
+        let text = "[[difference]]\nport = \"go\"\nartifact = \"refusal\"\nwhat = \"quotes the body\"\nspec = \"§6\"\n\n\
+            [[difference]]\nport = \"go\"\nartifact = \"refusal\"\nscenario = \"S\"\nwhat = \"no status\"\nspec = \"§6\"\n";
+        let d = parse(text).unwrap();
+        assert_eq!(
+            d.find_difference("go", "refusal", "S").unwrap().what,
+            "no status"
         );
-        assert!(matches!(unknown, Err(DivergenceError::UnknownPort { .. })));
-        let no_spec =
-            parse("[[divergence]]\nport = \"go\"\nscenario = \"S\"\nwhat = \"w\"\nspec = \" \"\n");
-        let err = no_spec.unwrap_err().to_string();
-        assert!(err.contains("`spec`"), "{err}");
-        let twice = "[[divergence]]\nport = \"go\"\nscenario = \"S\"\nwhat = \"w\"\nspec = \"s\"\n";
-        assert!(matches!(
-            parse(&twice.repeat(2)),
-            Err(DivergenceError::Duplicate { .. })
-        ));
-        let typo =
-            parse("[[divergence]]\nport = \"go\"\nscenario = \"S\"\nwhat = \"w\"\nspecs = \"s\"\n");
+        assert_eq!(
+            d.find_difference("go", "refusal", "T").unwrap().what,
+            "quotes the body"
+        );
+        assert!(d.find_difference("go", "requests", "S").is_none());
+        assert!(d.find_difference("node", "refusal", "S").is_none());
+        let keys = "[[difference]]\nport = \"go\"\nartifact = \"cache_keys\"\nwhat = \"w\"\nspec = \"§4\"\n";
+        let d = parse(keys).unwrap();
+        assert!(d.find_difference("go", "agent_a_cache_keys", "S").is_some());
+        assert!(d.find_difference("go", "cache_keys", "S").is_some());
+        assert!(
+            d.find_difference("go", "agent_a_stored_entries", "S")
+                .is_none()
+        );
+        assert!(d.find_difference("go", "xcache_keys", "S").is_none());
+    }
+
+    #[test]
+    fn refuses_what_would_make_the_file_dishonest() {
+        let err = |text: &str| parse(text).unwrap_err().to_string();
+        assert!(err(&ENTRY.replace("node", "ruby")).contains("names port \"ruby\""));
+        assert!(err(&ENTRY.replace("\"§4\"", "\" \"")).contains("empty `spec`"));
+        let no_step = err(&ENTRY.replace("step = \"Then x\"\n", ""));
+        assert!(no_step.contains("has no `step`"), "{no_step}");
+        assert!(err(&ENTRY.repeat(2)).contains("declared twice"));
+        let typo = parse(&ENTRY.replace("spec =", "specs ="));
         assert!(matches!(typo, Err(DivergenceError::Parse { .. })));
     }
 }

@@ -9,8 +9,11 @@ pub mod port_driver;
 pub mod ports;
 pub mod reference_driver;
 pub mod report;
+pub mod report_html;
+pub mod scenario;
 pub mod steps;
 pub mod suite;
+pub mod verdict;
 pub mod world;
 
 pub use client_under_test::{ClientFactory, ClientUnderTest, DriverFailure};

@@ -1,55 +1,53 @@
-//! The conformance matrix: the feature suite run once per port, every
-//! scenario classified per port as pass / fail / divergent / not supported /
-//! skipped.
-//!
-//! Classification keeps `fixtures/divergences.toml` honest:
-//! - a failing scenario declared there is *divergent* (expected, reported),
-//!   or a *known port bug* when declared with `kind = "port-bug"`;
-//! - a failing scenario not declared there *fails*;
-//! - a declared scenario that now passes is *stale* and fails the run, as
-//!   does a declaration naming a scenario the suite does not have.
+//! The conformance run: the IdP conformance section once, then the feature
+//! suite once per port, each scenario classified per port (the rules are in
+//! [`crate::verdict`]), and every port's pinned artifacts lined up against
+//! the reference client's.
 //!
 //! Before a real port runs, its driver's `hello` must name the pinned
 //! version and announce the protocol's core capabilities: a stale install or
 //! a package without fmi_path fails the port with that reason instead of
 //! turning every scenario into "not supported".
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::client_under_test::{ClientFactory, ClientUnderTest, DriverFailure};
-use crate::divergences::{DivergenceKind, Divergences};
+use crate::divergences::Divergences;
 use crate::driver_protocol::{Command, Hello};
 use crate::port_driver::{Launch, PortDriver};
 use crate::ports::{Availability, PROTOCOL_CAPABILITIES, Port};
+use crate::scenario::{Evidence, ScenarioResult};
+use crate::suite::{OnFinished, Section};
+use crate::verdict::{self, Comparison, StaleDifference, Verdict};
 
-/// One scenario's result for one port, as the suite reports it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ScenarioResult {
-    pub feature: String,
-    pub scenario: String,
-    pub tags: Vec<String>,
-    pub outcome: ScenarioOutcome,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum ScenarioOutcome {
-    Passed,
-    Failed { step: String, message: String },
-    NotSupported { capability: String },
-}
-
-/// What the matrix needs from the suite: run every (tag-filtered) scenario
-/// with clients from `factory`, reporting as `port`.
-pub type SuiteRunner = std::sync::Arc<
-    dyn Fn(String, ClientFactory) -> BoxFuture<'static, Result<Vec<ScenarioResult>, String>>
+/// What the matrix needs from the suite: run one section's (tag-filtered)
+/// scenarios with clients from the factory, calling back as each finishes.
+pub type SuiteRunner = Arc<
+    dyn Fn(
+            Section,
+            ClientFactory,
+            Option<OnFinished>,
+        ) -> BoxFuture<'static, Result<Vec<ScenarioResult>, String>>
         + Send
         + Sync,
 >;
+
+/// What the run tells as it goes.
+#[derive(Debug, Clone)]
+pub enum Progress {
+    /// A section starts: `idp`, or a port with its library and version.
+    Started { section: String, detail: String },
+    /// One scenario finished, with its verdict.
+    Finished { section: String, cell: Box<Cell> },
+}
+
+pub type OnProgress = Arc<dyn Fn(&Progress) + Send + Sync>;
 
 pub struct MatrixOptions {
     pub root: PathBuf,
@@ -63,15 +61,27 @@ pub struct MatrixOptions {
     pub filtered: bool,
     /// The longest one driver command may take.
     pub command_timeout: Duration,
+    /// Told as each section starts and each scenario finishes.
+    pub progress: Option<OnProgress>,
 }
 
 /// The whole run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Matrix {
+    /// The IdP conformance section (`None`: the tag filter selected none of it).
+    pub idp: Option<PortColumn>,
     pub columns: Vec<PortColumn>,
+    pub cross_port: CrossPort,
 }
 
-/// One port's column.
+/// Every port's artifacts against the reference's.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CrossPort {
+    pub comparisons: Vec<Comparison>,
+    pub stale: Vec<StaleDifference>,
+}
+
+/// One port's column (or the IdP section).
 #[derive(Debug, Clone, Serialize)]
 pub struct PortColumn {
     pub port: String,
@@ -99,168 +109,224 @@ pub enum ColumnState {
 /// One scenario × port.
 #[derive(Debug, Clone, Serialize)]
 pub struct Cell {
+    pub id: String,
     pub feature: String,
     pub scenario: String,
     pub verdict: Verdict,
+    pub duration_ms: u64,
+    pub evidence: Evidence,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "verdict", rename_all = "snake_case")]
-pub enum Verdict {
-    Pass,
-    Fail {
-        step: String,
-        message: String,
-    },
-    /// Failed as declared in `fixtures/divergences.toml`.
-    Divergent {
-        what: String,
-        spec: String,
-        step: String,
-        message: String,
-    },
-    /// Failed because of a bug in the released port, declared (with
-    /// `kind = "port-bug"`) in `fixtures/divergences.toml`.
-    KnownPortBug {
-        what: String,
-        spec: String,
-        step: String,
-        message: String,
-    },
-    /// Declared divergent, but it passed (or cannot run): the declaration
-    /// is out of date.
-    Stale {
-        what: String,
-        outcome: String,
-    },
-    NotSupported {
-        capability: String,
-    },
+/// A column's verdicts counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Scenarios that ran against the client (all but "not supported").
+    pub exercised: usize,
+    pub pass: usize,
+    pub divergent: usize,
+    pub known_port_bug: usize,
+    pub not_supported: usize,
+    pub fail: usize,
+    pub stale: usize,
 }
 
-impl Verdict {
-    pub fn is_failure(&self) -> bool {
-        matches!(self, Verdict::Fail { .. } | Verdict::Stale { .. })
+impl PortColumn {
+    pub fn cells(&self) -> &[Cell] {
+        match &self.state {
+            ColumnState::Ran { cells, .. } => cells,
+            _ => &[],
+        }
     }
 
-    /// The word shown in the matrix table.
-    pub fn label(&self) -> &'static str {
-        match self {
-            Verdict::Pass => "pass",
-            Verdict::Fail { .. } => "FAIL",
-            Verdict::Divergent { .. } => "divergent",
-            Verdict::KnownPortBug { .. } => "known port bug",
-            Verdict::Stale { .. } => "STALE",
-            Verdict::NotSupported { .. } => "not supported",
+    pub fn counts(&self) -> Counts {
+        let mut c = Counts::default();
+        for cell in self.cells() {
+            match cell.verdict {
+                Verdict::Pass => c.pass += 1,
+                Verdict::Fail { .. } => c.fail += 1,
+                Verdict::Divergent { .. } => c.divergent += 1,
+                Verdict::KnownPortBug { .. } => c.known_port_bug += 1,
+                Verdict::Stale { .. } => c.stale += 1,
+                Verdict::NotSupported { .. } => c.not_supported += 1,
+            }
+        }
+        c.exercised = self.cells().len() - c.not_supported;
+        if let ColumnState::Ran {
+            unknown_divergences,
+            ..
+        } = &self.state
+        {
+            c.stale += unknown_divergences.len();
+        }
+        c
+    }
+
+    /// Failing cells, stale declarations, or 1 for a broken column.
+    pub fn failures(&self) -> usize {
+        match &self.state {
+            ColumnState::Ran { .. } => {
+                let c = self.counts();
+                c.fail + c.stale
+            }
+            ColumnState::Skipped { .. } => 0,
+            ColumnState::Broken { .. } => 1,
         }
     }
 }
 
 impl Matrix {
+    /// Everything that fails the run: failing cells and stale declarations
+    /// (IdP section included), broken ports, new or stale cross-port
+    /// differences.
+    pub fn failure_count(&self) -> usize {
+        self.idp
+            .iter()
+            .chain(&self.columns)
+            .map(PortColumn::failures)
+            .sum::<usize>()
+            + self.new_differences()
+            + self.cross_port.stale.len()
+    }
+
     /// Whether the run must exit non-zero.
     pub fn failed(&self) -> bool {
-        self.columns.iter().any(|c| match &c.state {
-            ColumnState::Ran {
-                cells,
-                unknown_divergences,
-                ..
-            } => cells.iter().any(|x| x.verdict.is_failure()) || !unknown_divergences.is_empty(),
-            ColumnState::Skipped { .. } => false,
-            ColumnState::Broken { .. } => true,
-        })
+        self.failure_count() > 0
+    }
+
+    /// Port artifacts that differ from the reference without a declaration.
+    pub fn new_differences(&self) -> usize {
+        self.cross_port
+            .comparisons
+            .iter()
+            .flat_map(|c| &c.ports)
+            .filter(|p| p.verdict == verdict::Difference::New)
+            .count()
+    }
+
+    /// Every scenario any column ran, `(id, feature, scenario)`, in
+    /// first-seen order (the IdP section's apart).
+    pub fn port_rows(&self) -> Vec<(String, String, String)> {
+        let mut rows: Vec<(String, String, String)> = Vec::new();
+        for cell in self.columns.iter().flat_map(PortColumn::cells) {
+            if !rows.iter().any(|r| r.0 == cell.id) {
+                rows.push((cell.id.clone(), cell.feature.clone(), cell.scenario.clone()));
+            }
+        }
+        rows
     }
 }
 
-/// Classifies one port's suite results against the declarations.
+/// Classifies one port's results against the declarations.
 pub fn classify(
     port: &str,
-    results: &[ScenarioResult],
+    results: Vec<ScenarioResult>,
     divergences: &Divergences,
     filtered: bool,
 ) -> (Vec<Cell>, Vec<String>) {
+    let unknown = verdict::unknown_declarations(port, &results, divergences, filtered);
     let cells = results
-        .iter()
-        .map(|r| {
-            let declared = divergences.find(port, &r.scenario);
-            let verdict = match (&r.outcome, declared) {
-                (ScenarioOutcome::Passed, None) => Verdict::Pass,
-                (ScenarioOutcome::Passed, Some(d)) => Verdict::Stale {
-                    what: d.what.clone(),
-                    outcome: "passed".into(),
-                },
-                (ScenarioOutcome::Failed { step, message }, None) => Verdict::Fail {
-                    step: step.clone(),
-                    message: message.clone(),
-                },
-                (ScenarioOutcome::Failed { step, message }, Some(d)) => match &d.step {
-                    // Failing elsewhere is another problem hiding behind
-                    // the declaration.
-                    Some(expected) if expected != step => Verdict::Fail {
-                        step: step.clone(),
-                        message: format!(
-                            "{message}\n(declared divergent at `{expected}`, but failed at this step)"
-                        ),
-                    },
-                    _ => match d.kind {
-                        DivergenceKind::Divergence => Verdict::Divergent {
-                            what: d.what.clone(),
-                            spec: d.spec.clone(),
-                            step: step.clone(),
-                            message: message.clone(),
-                        },
-                        DivergenceKind::PortBug => Verdict::KnownPortBug {
-                            what: d.what.clone(),
-                            spec: d.spec.clone(),
-                            step: step.clone(),
-                            message: message.clone(),
-                        },
-                    },
-                },
-                (ScenarioOutcome::NotSupported { capability }, None) => Verdict::NotSupported {
-                    capability: capability.clone(),
-                },
-                (ScenarioOutcome::NotSupported { capability }, Some(d)) => Verdict::Stale {
-                    what: d.what.clone(),
-                    outcome: format!("not supported (no {capability}), so it cannot diverge"),
-                },
-            };
-            Cell {
-                feature: r.feature.clone(),
-                scenario: r.scenario.clone(),
-                verdict,
-            }
-        })
+        .into_iter()
+        .map(|r| cell(port, r, divergences))
         .collect();
-    // With a tag filter, a declaration may name a scenario that was merely
-    // filtered out; only a full run can tell it names nothing.
-    let unknown = if filtered {
-        vec![]
-    } else {
-        divergences
-            .for_port(port)
-            .filter(|d| !results.iter().any(|r| r.scenario == d.scenario))
-            .map(|d| d.scenario.clone())
-            .collect()
-    };
     (cells, unknown)
 }
 
-/// Runs the suite for every selected port, one after the other (the ports
-/// share two cores with everything else; parallel JVMs would only thrash).
+fn cell(port: &str, r: ScenarioResult, divergences: &Divergences) -> Cell {
+    Cell {
+        verdict: verdict::classify(port, &r, divergences),
+        id: r.id,
+        feature: r.feature,
+        scenario: r.scenario,
+        duration_ms: r.duration_ms,
+        evidence: r.evidence,
+    }
+}
+
+/// Runs the IdP section, then the suite for every selected port, one after
+/// the other (the ports share two cores with everything else; parallel
+/// JVMs would only thrash), then the cross-port comparison.
 pub async fn run_matrix(
     options: &MatrixOptions,
     divergences: &Divergences,
     suite: SuiteRunner,
 ) -> Matrix {
+    let idp = run_idp(options, &suite).await;
     let mut columns = Vec::new();
+    let mut observed: Vec<(String, Vec<ScenarioResult>)> = Vec::new();
     for &port in &options.ports {
-        let state = run_port(options, port, divergences, &suite).await;
+        let (state, results) = run_port(options, port, divergences, &suite).await;
+        if let Some(results) = results {
+            observed.push((port.name().to_owned(), results));
+        }
         columns.push(PortColumn {
             port: port.name().to_owned(),
             state,
         });
     }
-    Matrix { columns }
+    let cross_port = cross_port(&options.root, &observed, divergences, options.filtered);
+    Matrix {
+        idp,
+        columns,
+        cross_port,
+    }
+}
+
+fn report(options: &MatrixOptions, progress: Progress) {
+    if let Some(p) = &options.progress {
+        p(&progress);
+    }
+}
+
+/// A callback that classifies each finished scenario and reports it.
+fn on_finished(
+    options: &MatrixOptions,
+    section: &str,
+    divergences: &Divergences,
+) -> Option<OnFinished> {
+    let progress = options.progress.clone()?;
+    let section = section.to_owned();
+    let divergences = divergences.clone();
+    Some(Arc::new(move |r: &ScenarioResult| {
+        let cell = cell(&section, r.clone(), &divergences);
+        progress(&Progress::Finished {
+            section: section.clone(),
+            cell: Box::new(cell),
+        });
+    }))
+}
+
+async fn run_idp(options: &MatrixOptions, suite: &SuiteRunner) -> Option<PortColumn> {
+    let name = crate::suite::IDP_TAG;
+    report(
+        options,
+        Progress::Started {
+            section: name.into(),
+            detail: "IdP conformance: the mock against Entra's rules, once per run".into(),
+        },
+    );
+    let none = Divergences::default();
+    let state = match suite(
+        Section::Idp,
+        crate::suite::no_client(),
+        on_finished(options, name, &none),
+    )
+    .await
+    {
+        Ok(results) if results.is_empty() => return None,
+        Ok(results) => ColumnState::Ran {
+            library: "mock-entra".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            cells: classify(name, results, &none, true).0,
+            unknown_divergences: vec![],
+        },
+        Err(reason) => ColumnState::Broken {
+            reason: format!("the IdP section could not run: {reason}"),
+        },
+    };
+    Some(PortColumn {
+        port: name.into(),
+        state,
+    })
 }
 
 async fn run_port(
@@ -268,36 +334,100 @@ async fn run_port(
     port: Port,
     divergences: &Divergences,
     suite: &SuiteRunner,
-) -> ColumnState {
+) -> (ColumnState, Option<Vec<ScenarioResult>>) {
     let factory = match port.availability(&options.root) {
         Availability::InProcess => options.reference.clone(),
         Availability::Driver(launch) => driver_factory(port, launch, options.command_timeout),
         Availability::Missing { reason } if options.require_ports => {
-            return ColumnState::Broken {
-                reason: format!("{reason}; required because FIC_REQUIRE_PORTS=1"),
-            };
+            let reason = format!("{reason}; required because FIC_REQUIRE_PORTS=1");
+            return (ColumnState::Broken { reason }, None);
         }
-        Availability::Missing { reason } => return ColumnState::Skipped { reason },
+        Availability::Missing { reason } => return (ColumnState::Skipped { reason }, None),
     };
     let hello = match preflight(options, port, &factory).await {
         Ok(hello) => hello,
-        Err(reason) => return ColumnState::Broken { reason },
+        Err(reason) => return (ColumnState::Broken { reason }, None),
     };
-    match suite(port.name().to_owned(), factory).await {
+    report(
+        options,
+        Progress::Started {
+            section: port.name().into(),
+            detail: format!("{} {}", hello.library, hello.version),
+        },
+    );
+    let section = Section::Port(port.name().to_owned());
+    let callback = on_finished(options, port.name(), divergences);
+    match suite(section, factory, callback).await {
         Ok(results) => {
             let (cells, unknown_divergences) =
-                classify(port.name(), &results, divergences, options.filtered);
-            ColumnState::Ran {
+                classify(port.name(), results.clone(), divergences, options.filtered);
+            let state = ColumnState::Ran {
                 library: hello.library,
                 version: hello.version,
                 cells,
                 unknown_divergences,
-            }
+            };
+            (state, Some(results))
         }
-        Err(reason) => ColumnState::Broken {
-            reason: format!("the suite could not run: {reason}"),
-        },
+        Err(reason) => {
+            let reason = format!("the suite could not run: {reason}");
+            (ColumnState::Broken { reason }, None)
+        }
     }
+}
+
+/// The reference client's pinned artifacts, `snapshots/rust/*.snap`.
+pub fn reference_artifacts(root: &Path) -> BTreeMap<String, Value> {
+    let dir = root.join("snapshots").join(crate::reference_driver::PORT);
+    let mut out = BTreeMap::new();
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return out;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        if path.extension().is_none_or(|x| x != "snap") {
+            continue;
+        }
+        let Some(name) = path.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
+            continue;
+        };
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        if let Some(value) = snapshot_body(&text) {
+            out.insert(name, value);
+        }
+    }
+    out
+}
+
+/// The JSON under an insta snapshot's `---` header.
+fn snapshot_body(text: &str) -> Option<Value> {
+    let rest = text.strip_prefix("---\n")?;
+    let end = rest.find("\n---\n")?;
+    serde_json::from_str(&rest[end + 5..]).ok()
+}
+
+fn cross_port(
+    root: &Path,
+    observed: &[(String, Vec<ScenarioResult>)],
+    divergences: &Divergences,
+    filtered: bool,
+) -> CrossPort {
+    let reference = reference_artifacts(root);
+    let ports: Vec<(&str, &[ScenarioResult])> = observed
+        .iter()
+        .filter(|(port, _)| port != crate::reference_driver::PORT)
+        .map(|(port, results)| (port.as_str(), results.as_slice()))
+        .collect();
+    let comparisons = verdict::compare(&reference, &ports, divergences);
+    let stale = if filtered {
+        vec![]
+    } else {
+        let ran: Vec<&str> = ports.iter().map(|(p, _)| *p).collect();
+        verdict::stale_differences(&ran, &comparisons, divergences)
+    };
+    CrossPort { comparisons, stale }
 }
 
 /// A fresh driver process per scenario, so scenarios never share caches.
@@ -373,132 +503,41 @@ async fn hello(client: &mut dyn ClientUnderTest) -> Result<Hello, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
-
-    fn result(scenario: &str, outcome: ScenarioOutcome) -> ScenarioResult {
-        ScenarioResult {
-            feature: "f".into(),
-            scenario: scenario.into(),
-            tags: vec![],
-            outcome,
-        }
-    }
-
-    fn failed() -> ScenarioOutcome {
-        ScenarioOutcome::Failed {
-            step: "Then x".into(),
-            message: "boom".into(),
-        }
-    }
-
-    fn declared(entries: &[(&str, &str)]) -> Divergences {
-        let text: String = entries
-            .iter()
-            .map(|(port, scenario)| {
-                format!("[[divergence]]\nport = \"{port}\"\nscenario = \"{scenario}\"\nwhat = \"differs\"\nspec = \"SPEC §4\"\n")
-            })
-            .collect();
-        Divergences::parse(&text, Path::new("t.toml")).unwrap()
-    }
-
-    #[test]
-    fn every_combination_of_outcome_and_declaration() {
-        let d = declared(&[("node", "declared fails"), ("node", "declared passes")]);
-        let results = vec![
-            result("passes", ScenarioOutcome::Passed),
-            result("fails", failed()),
-            result("declared fails", failed()),
-            result("declared passes", ScenarioOutcome::Passed),
-            result(
-                "needs pop",
-                ScenarioOutcome::NotSupported {
-                    capability: "jwt_pop".into(),
-                },
-            ),
-        ];
-        let (cells, unknown) = classify("node", &results, &d, false);
-        let labels: Vec<_> = cells.iter().map(|c| c.verdict.label()).collect();
-        assert_eq!(
-            labels,
-            ["pass", "FAIL", "divergent", "STALE", "not supported"]
-        );
-        assert!(unknown.is_empty());
-        // The same results for a port with no declarations.
-        let (cells, _) = classify("python", &results, &d, false);
-        let labels: Vec<_> = cells.iter().map(|c| c.verdict.label()).collect();
-        assert_eq!(labels, ["pass", "FAIL", "FAIL", "pass", "not supported"]);
-    }
-
-    #[test]
-    fn a_declared_port_bug_is_reported_apart_and_goes_stale_when_fixed() {
-        let text = "[[divergence]]\nport = \"java\"\nkind = \"port-bug\"\nscenario = \"bug\"\nwhat = \"PORT BUG\"\nspec = \"SPEC §5\"\n";
-        let d = Divergences::parse(text, Path::new("t.toml")).unwrap();
-        let (cells, _) = classify("java", &[result("bug", failed())], &d, false);
-        assert_eq!(cells[0].verdict.label(), "known port bug");
-        assert!(!cells[0].verdict.is_failure());
-        let (cells, _) = classify("java", &[result("bug", ScenarioOutcome::Passed)], &d, false);
-        assert_eq!(cells[0].verdict.label(), "STALE");
-        assert!(cells[0].verdict.is_failure());
-    }
-
-    #[test]
-    fn a_declared_step_must_be_the_failing_one() {
-        let text = "[[divergence]]\nport = \"node\"\nscenario = \"S\"\nwhat = \"w\"\nspec = \"SPEC §4\"\nstep = \"Then x\"\n";
-        let d = Divergences::parse(text, Path::new("t.toml")).unwrap();
-        let at = |step: &str| {
-            let r = result(
-                "S",
-                ScenarioOutcome::Failed {
-                    step: step.into(),
-                    message: "boom".into(),
-                },
-            );
-            classify("node", &[r], &d, false).0.remove(0).verdict
-        };
-        assert_eq!(at("Then x").label(), "divergent");
-        match at("When y") {
-            Verdict::Fail { message, .. } => {
-                assert!(
-                    message.contains("declared divergent at `Then x`"),
-                    "{message}"
-                )
-            }
-            other => panic!("expected a failure, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn a_declaration_for_a_missing_scenario_fails_only_a_full_run() {
-        let d = declared(&[("go", "renamed long ago")]);
-        let results = vec![result("passes", ScenarioOutcome::Passed)];
-        let (_, unknown) = classify("go", &results, &d, false);
-        assert_eq!(unknown, vec!["renamed long ago"]);
-        let (_, unknown) = classify("go", &results, &d, true);
-        assert!(unknown.is_empty(), "--tags may have filtered it out");
-        let matrix = Matrix {
-            columns: vec![PortColumn {
-                port: "go".into(),
-                state: ColumnState::Ran {
-                    library: "l".into(),
-                    version: "v".into(),
-                    cells: vec![],
-                    unknown_divergences: vec!["renamed long ago".into()],
-                },
-            }],
-        };
-        assert!(matrix.failed());
-    }
 
     #[test]
     fn skipped_passes_but_broken_fails() {
         let col = |state| Matrix {
+            idp: None,
             columns: vec![PortColumn {
                 port: "java".into(),
                 state,
             }],
+            cross_port: CrossPort::default(),
         };
         assert!(!col(ColumnState::Skipped { reason: "r".into() }).failed());
         assert!(col(ColumnState::Broken { reason: "r".into() }).failed());
+        let unknown = col(ColumnState::Ran {
+            library: "l".into(),
+            version: "v".into(),
+            cells: vec![],
+            unknown_divergences: vec!["renamed long ago".into()],
+        });
+        assert!(unknown.failed());
+        assert_eq!(unknown.columns[0].counts().stale, 1);
+    }
+
+    #[test]
+    fn the_reference_artifacts_are_the_pinned_snapshots() {
+        let body = snapshot_body("---\nsource: x\ndescription: y\n---\n{\n  \"a\": 1\n}\n");
+        assert_eq!(body, Some(serde_json::json!({"a": 1})));
+        let pinned = reference_artifacts(&crate::port_driver::repo_root());
+        assert!(
+            pinned.contains_key(
+                "fmi_cache_isolation__two_fmi_paths_get_two_cache_entries_and_one_request_each__blueprint_cache_keys"
+            ),
+            "{:?}",
+            pinned.keys().collect::<Vec<_>>()
+        );
     }
 }
 
@@ -541,6 +580,7 @@ mod preflight_tests {
             require_ports: false,
             filtered: false,
             command_timeout: Duration::from_secs(1),
+            progress: None,
         }
     }
 
@@ -643,6 +683,7 @@ mod installed_ports {
                 require_ports: required,
                 filtered: false,
                 command_timeout: Duration::from_secs(60),
+                progress: None,
             };
             let factory = driver_factory(port, launch, Duration::from_secs(60));
             let hello = preflight(&options, port, &factory)

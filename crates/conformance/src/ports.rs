@@ -1,15 +1,15 @@
 //! The clients the matrix can run: the in-process reference client (`rust`)
 //! and the real MSAL ports behind their drivers (`python`, `node`, `java`,
-//! `go`). For each port: how to launch its driver, where its version is
-//! pinned, and how to tell a missing runtime or install ("skipped, because …")
-//! from a broken one.
+//! `go`). Each port is one row of one table: its name, its library, where
+//! its version is pinned, how to launch its driver, and how to tell a
+//! missing runtime or install ("skipped, because …") from a broken one.
 
 use std::path::{Path, PathBuf};
 
 use crate::driver_protocol::capability;
 use crate::port_driver::Launch;
 
-/// Every port, in matrix column order.
+/// Every port, in matrix column order (the names of [`TABLE`]'s rows).
 pub const ALL: [&str; 5] = ["rust", "python", "node", "java", "go"];
 
 /// What every real port must announce to be worth running: the agent
@@ -63,39 +63,154 @@ pub enum Availability {
     Missing { reason: String },
 }
 
+/// Everything the harness knows about one port, in one row of [`TABLE`].
+struct PortInfo {
+    port: Port,
+    /// The name used in the matrix, `--port`, `snapshots/<name>/` and
+    /// `fixtures/divergences.toml`.
+    name: &'static str,
+    /// The package under test, as its driver's `hello` names it.
+    library: &'static str,
+    /// Where the version is pinned, how the pin reads there, and how to
+    /// read it (`None` for the reference client, this workspace's own code).
+    pin: Option<Pin>,
+    runtime: Runtime,
+}
+
+struct Pin {
+    file: &'static str,
+    pattern: &'static str,
+    read: fn(text: &str, library: &str) -> Option<String>,
+}
+
+enum Runtime {
+    InProcess,
+    Driver {
+        program: Program,
+        args: &'static [&'static str],
+        /// A file the install leaves behind, relative to the repository,
+        /// and what is missing when it is not there.
+        installed: &'static str,
+        missing: &'static str,
+    },
+}
+
+enum Program {
+    /// A runtime found on `PATH`; the hint says what the driver needs.
+    OnPath {
+        name: &'static str,
+        hint: &'static str,
+    },
+    /// A program the install builds inside the repository.
+    InRepo(&'static str),
+}
+
+/// The ports, in matrix column order.
+const TABLE: [PortInfo; 5] = [
+    PortInfo {
+        port: Port::Reference,
+        name: "rust",
+        library: "msal-ref",
+        pin: None,
+        runtime: Runtime::InProcess,
+    },
+    PortInfo {
+        port: Port::Python,
+        name: "python",
+        library: "msal",
+        pin: Some(Pin {
+            file: "ports/python/requirements.txt",
+            pattern: "msal==<version>",
+            read: pin_in_requirements,
+        }),
+        runtime: Runtime::Driver {
+            program: Program::InRepo(".build/venv/bin/python"),
+            args: &["ports/python/driver.py"],
+            installed: ".build/venv/bin/python",
+            missing: "no Python venv with msal",
+        },
+    },
+    PortInfo {
+        port: Port::Node,
+        name: "node",
+        library: "@azure/msal-node",
+        pin: Some(Pin {
+            file: "ports/node/package.json",
+            pattern: "dependencies.\"@azure/msal-node\"",
+            read: pin_in_package_json,
+        }),
+        runtime: Runtime::Driver {
+            program: Program::OnPath {
+                name: "node",
+                hint: "msal-node needs Node.js 20+",
+            },
+            args: &["ports/node/driver.mjs"],
+            installed: "ports/node/node_modules/@azure/msal-node/package.json",
+            missing: "msal-node not installed",
+        },
+    },
+    PortInfo {
+        port: Port::Java,
+        name: "java",
+        library: "com.microsoft.azure:msal4j",
+        pin: Some(Pin {
+            file: "ports/java/pom.xml",
+            pattern: "<msal4j.version>",
+            read: |text, _| between(text, "<msal4j.version>", "</msal4j.version>"),
+        }),
+        runtime: Runtime::Driver {
+            program: Program::OnPath {
+                name: "java",
+                hint: "the msal4j driver needs Java 11+",
+            },
+            args: &["-jar", "ports/java/target/java-driver.jar"],
+            installed: "ports/java/target/java-driver.jar",
+            missing: "driver not built",
+        },
+    },
+    PortInfo {
+        port: Port::Go,
+        name: "go",
+        library: "github.com/AzureAD/microsoft-authentication-library-for-go",
+        pin: Some(Pin {
+            file: "ports/go/go.mod",
+            pattern: "require <module> <version>",
+            read: pin_in_go_mod,
+        }),
+        runtime: Runtime::Driver {
+            program: Program::InRepo(".build/go-driver"),
+            args: &[],
+            installed: ".build/go-driver",
+            missing: "driver not built",
+        },
+    },
+];
+
 impl Port {
+    fn info(self) -> &'static PortInfo {
+        TABLE
+            .iter()
+            .find(|row| row.port == self)
+            .expect("every port has a row")
+    }
+
     pub fn parse(name: &str) -> Result<Port, PortError> {
-        Ok(match name {
-            "rust" => Port::Reference,
-            "python" => Port::Python,
-            "node" => Port::Node,
-            "java" => Port::Java,
-            "go" => Port::Go,
-            other => return Err(PortError::Unknown(other.to_owned())),
-        })
+        TABLE
+            .iter()
+            .find(|row| row.name == name)
+            .map(|row| row.port)
+            .ok_or_else(|| PortError::Unknown(name.to_owned()))
     }
 
     /// The name used in the matrix, `--port`, `snapshots/<name>/` and
     /// `fixtures/divergences.toml`.
     pub fn name(self) -> &'static str {
-        match self {
-            Port::Reference => "rust",
-            Port::Python => "python",
-            Port::Node => "node",
-            Port::Java => "java",
-            Port::Go => "go",
-        }
+        self.info().name
     }
 
     /// The package under test, as its driver's `hello` names it.
     pub fn library(self) -> &'static str {
-        match self {
-            Port::Reference => "msal-ref",
-            Port::Python => "msal",
-            Port::Node => "@azure/msal-node",
-            Port::Java => "com.microsoft.azure:msal4j",
-            Port::Go => "github.com/AzureAD/microsoft-authentication-library-for-go",
-        }
+        self.info().library
     }
 
     pub fn is_real(self) -> bool {
@@ -104,116 +219,70 @@ impl Port {
 
     /// The file that pins the port's package, relative to the repository.
     pub fn pin_file(self) -> Option<&'static str> {
-        match self {
-            Port::Reference => None,
-            Port::Python => Some("ports/python/requirements.txt"),
-            Port::Node => Some("ports/node/package.json"),
-            Port::Java => Some("ports/java/pom.xml"),
-            Port::Go => Some("ports/go/go.mod"),
-        }
+        self.info().pin.as_ref().map(|p| p.file)
     }
 
     /// The version the repository pins (`None` for the reference client,
     /// which is this workspace's own code). Read from the same file the
     /// port's installer uses, so the harness and the install agree.
     pub fn pinned_version(self, root: &Path) -> Result<Option<String>, PortError> {
-        let Some(file) = self.pin_file() else {
+        let Some(pin) = &self.info().pin else {
             return Ok(None);
         };
-        let path = root.join(file);
+        let path = root.join(pin.file);
         let text = std::fs::read_to_string(&path).map_err(|source| PortError::PinUnreadable {
             port: self.name().to_owned(),
             path: path.clone(),
             source,
         })?;
-        let (found, pattern) = match self {
-            Port::Reference => unreachable!("no pin file"),
-            Port::Python => (pin_in_requirements(&text, "msal"), "msal==<version>"),
-            Port::Node => (
-                pin_in_package_json(&text, self.library()),
-                "dependencies.\"@azure/msal-node\"",
-            ),
-            Port::Java => (
-                between(&text, "<msal4j.version>", "</msal4j.version>"),
-                "<msal4j.version>",
-            ),
-            Port::Go => (
-                pin_in_go_mod(&text, self.library()),
-                "require <module> <version>",
-            ),
-        };
-        found.map(Some).ok_or_else(|| PortError::PinNotFound {
-            path,
-            library: self.library().to_owned(),
-            pattern: pattern.to_owned(),
-        })
+        (pin.read)(&text, self.library())
+            .map(Some)
+            .ok_or_else(|| PortError::PinNotFound {
+                path,
+                library: self.library().to_owned(),
+                pattern: pin.pattern.to_owned(),
+            })
     }
 
     /// How to launch the driver, or why it cannot run here. Checks only what
     /// is cheap and certain (files and programs exist); a driver that starts
     /// but loads the wrong package is caught by the version check on `hello`.
     pub fn availability(self, root: &Path) -> Availability {
-        let install = "run `bash ports/install.sh`";
-        let launch = |program: PathBuf, args: &[&str]| {
-            Availability::Driver(Launch {
-                program,
-                args: args.iter().map(|a| (*a).to_owned()).collect(),
-                working_dir: root.to_path_buf(),
-                env: vec![],
-            })
+        let Runtime::Driver {
+            program,
+            args,
+            installed,
+            missing,
+        } = &self.info().runtime
+        else {
+            return Availability::InProcess;
         };
-        let missing = |reason: String| Availability::Missing { reason };
-        match self {
-            Port::Reference => Availability::InProcess,
-            Port::Python => {
-                let python = root.join(".build/venv/bin/python");
-                if !python.exists() {
-                    return missing(format!(
-                        "{} is missing (no Python venv with msal): {install}",
-                        python.display()
-                    ));
+        let program = match program {
+            Program::OnPath { name, hint } => match find_on_path(name) {
+                Some(found) => found,
+                None => {
+                    return Availability::Missing {
+                        reason: format!("`{name}` is not on PATH ({hint})"),
+                    };
                 }
-                launch(python, &["ports/python/driver.py"])
-            }
-            Port::Node => {
-                let Some(node) = find_on_path("node") else {
-                    return missing("`node` is not on PATH (msal-node needs Node.js 20+)".into());
-                };
-                let package = root.join("ports/node/node_modules/@azure/msal-node/package.json");
-                if !package.exists() {
-                    return missing(format!(
-                        "{} is missing (msal-node not installed): {install}",
-                        package.display()
-                    ));
-                }
-                launch(node, &["ports/node/driver.mjs"])
-            }
-            Port::Java => {
-                let Some(java) = find_on_path("java") else {
-                    return missing(
-                        "`java` is not on PATH (the msal4j driver needs Java 11+)".into(),
-                    );
-                };
-                let jar = root.join("ports/java/target/java-driver.jar");
-                if !jar.exists() {
-                    return missing(format!(
-                        "{} is missing (driver not built): {install}",
-                        jar.display()
-                    ));
-                }
-                launch(java, &["-jar", "ports/java/target/java-driver.jar"])
-            }
-            Port::Go => {
-                let driver = root.join(".build/go-driver");
-                if !driver.exists() {
-                    return missing(format!(
-                        "{} is missing (driver not built): {install}",
-                        driver.display()
-                    ));
-                }
-                launch(driver, &[])
-            }
+            },
+            Program::InRepo(path) => root.join(path),
+        };
+        let installed = root.join(installed);
+        if !installed.exists() {
+            return Availability::Missing {
+                reason: format!(
+                    "{} is missing ({missing}): run `bash ports/install.sh`",
+                    installed.display()
+                ),
+            };
         }
+        Availability::Driver(Launch {
+            program,
+            args: args.iter().map(|a| (*a).to_owned()).collect(),
+            working_dir: root.to_path_buf(),
+            env: vec![],
+        })
     }
 }
 
@@ -284,6 +353,16 @@ fn is_executable(path: &Path) -> bool {
 mod tests {
     use super::*;
     use crate::port_driver::repo_root;
+
+    #[test]
+    fn the_table_has_one_row_per_port_in_column_order() {
+        let names: Vec<&str> = TABLE.iter().map(|row| row.name).collect();
+        assert_eq!(names, ALL);
+        for name in ALL {
+            assert_eq!(Port::parse(name).unwrap().name(), name);
+        }
+        assert!(Port::parse("ruby").is_err());
+    }
 
     #[test]
     fn pins_are_read_from_each_installer_file() {

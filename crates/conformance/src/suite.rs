@@ -1,67 +1,96 @@
-//! Runs the feature suite against one port and reports every scenario:
-//! passed, failed (with the step, the message and the journal of what
-//! reached the IdP) or not supported (the port's `hello` lacks a
-//! capability the scenario requires with `@requires-<capability>`).
+//! Runs the feature suite against one client and reports every scenario:
+//! passed, failed (with the step and the message) or not supported (the
+//! port's `hello` lacks a capability the scenario requires with
+//! `@requires-<capability>`), each with the evidence it observed.
+//!
+//! The suite has two sections. Scenarios tagged `@idp` check the mock IdP
+//! itself against Entra's rules (hostile raw requests): they never drive a
+//! client, so they run once per run, with no client under test at all
+//! (a step that tries to use one fails). Every other scenario drives the
+//! client under test and runs once per port.
 //!
 //! `fic-harness run` builds its matrix on top of [`run_suite`];
-//! `tests/features.rs` runs it for the reference client.
+//! `tests/features.rs` runs both sections for the reference client.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
+use cucumber::feature::Ext as _;
 use cucumber::gherkin::tagexpr::TagOperation;
 use cucumber::tag::Ext as _;
 use cucumber::{World as _, event, gherkin, parser, writer};
 use futures::FutureExt;
 use serde::Serialize;
 
-use crate::client_under_test::ClientFactory;
-use crate::driver_protocol::{Command, Hello};
+use crate::client_under_test::{ClientFactory, ClientUnderTest, DriverFailure};
+use crate::driver_protocol::{Command, Hello, Reply};
+use crate::scenario::{Evidence, Outcome, ScenarioResult, id_prefix};
 use crate::world::{ACTIVE, FicWorld, SuiteContext, UNSUPPORTED_MARK};
+
+/// The tag of the IdP conformance section.
+pub const IDP_TAG: &str = "idp";
+
+/// Which scenarios a run selects, and where their snapshots live.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "section", content = "port", rename_all = "snake_case")]
+pub enum Section {
+    /// The `@idp` scenarios, snapshots in `snapshots/idp/`.
+    Idp,
+    /// Every other scenario against one port, snapshots in `snapshots/<port>/`.
+    Port(String),
+}
+
+impl Section {
+    /// `idp`, or the port's name.
+    pub fn name(&self) -> &str {
+        match self {
+            Section::Idp => IDP_TAG,
+            Section::Port(port) => port,
+        }
+    }
+
+    fn selects(&self, tags: &[String]) -> bool {
+        let idp = tags.iter().any(|t| t.trim_start_matches('@') == IDP_TAG);
+        idp == matches!(self, Section::Idp)
+    }
+}
+
+/// Called as each scenario finishes, for progress output.
+pub type OnFinished = Arc<dyn Fn(&ScenarioResult) + Send + Sync>;
 
 pub struct SuiteOptions {
     /// Directory holding the `*.feature` files.
     pub features_dir: PathBuf,
     /// A tag expression: `@a and not @b`, `@a or @b`, parentheses.
     pub tag_filter: Option<String>,
-    /// One fresh client under test per scenario.
+    /// One fresh client under test per scenario ([`no_client`] for the IdP section).
     pub factory: ClientFactory,
-    /// The port's name: `rust`, `python`, ...; snapshots live in `snapshots/<port>/`.
-    pub port: String,
+    pub section: Section,
+    pub on_finished: Option<OnFinished>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SuiteReport {
     /// In feature-file order (files sorted by name), then line order.
-    pub scenarios: Vec<ScenarioOutcome>,
+    pub scenarios: Vec<ScenarioResult>,
     /// What kept the suite itself from running properly (an invalid tag
     /// expression, a feature that does not parse, `INSTA_FORCE_PASS`).
     pub errors: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ScenarioOutcome {
-    pub feature: String,
-    pub scenario: String,
-    /// With `@`, feature and scenario tags together.
-    pub tags: Vec<String>,
-    pub status: Status,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum Status {
-    Passed,
-    Failed {
-        step: String,
-        message: String,
-        /// The mock's journal when the step failed (pretty JSON array).
-        journal_json: String,
-    },
-    NotSupported {
-        capability: String,
+#[derive(Debug, thiserror::Error)]
+pub enum SuiteError {
+    #[error("invalid tag expression {expr:?}: {reason}")]
+    TagExpression { expr: String, reason: String },
+    #[error("cannot read {path}: {reason}")]
+    Feature { path: PathBuf, reason: String },
+    #[error("cannot list {path}: {source}")]
+    Dir {
+        path: PathBuf,
+        source: std::io::Error,
     },
 }
 
@@ -70,10 +99,10 @@ impl SuiteReport {
     pub fn counts(&self) -> (usize, usize, usize) {
         let mut c = (0, 0, 0);
         for s in &self.scenarios {
-            match s.status {
-                Status::Passed => c.0 += 1,
-                Status::Failed { .. } => c.1 += 1,
-                Status::NotSupported { .. } => c.2 += 1,
+            match s.outcome {
+                Outcome::Passed => c.0 += 1,
+                Outcome::Failed { .. } => c.1 += 1,
+                Outcome::NotSupported { .. } => c.2 += 1,
             }
         }
         c
@@ -90,45 +119,19 @@ impl SuiteReport {
             out.push_str(&format!("suite error: {e}\n"));
         }
         for s in &self.scenarios {
-            if let Status::Failed {
-                step,
-                message,
-                journal_json,
-            } = &s.status
-            {
+            if let Outcome::Failed { step, message } = &s.outcome {
+                let journal =
+                    serde_json::to_string_pretty(&s.evidence.requests).unwrap_or_default();
                 out.push_str(&format!(
                     "\nFAILED {} / {}\n  step: {step}\n  {}\n  journal of what reached the IdP:\n{}\n",
                     s.feature,
                     s.scenario,
                     message.replace('\n', "\n  "),
-                    indent(journal_json, "    ")
+                    indent(&journal, "    ")
                 ));
             }
         }
         out
-    }
-
-    /// The matrix's view of this report.
-    pub fn to_matrix_results(&self) -> Vec<crate::matrix::ScenarioResult> {
-        use crate::matrix::{ScenarioOutcome as M, ScenarioResult};
-        self.scenarios
-            .iter()
-            .map(|s| ScenarioResult {
-                feature: s.feature.clone(),
-                scenario: s.scenario.clone(),
-                tags: s.tags.clone(),
-                outcome: match &s.status {
-                    Status::Passed => M::Passed,
-                    Status::Failed { step, message, .. } => M::Failed {
-                        step: step.clone(),
-                        message: message.clone(),
-                    },
-                    Status::NotSupported { capability } => M::NotSupported {
-                        capability: capability.clone(),
-                    },
-                },
-            })
-            .collect()
     }
 }
 
@@ -139,22 +142,153 @@ fn indent(text: &str, prefix: &str) -> String {
         .join("\n")
 }
 
+/// The IdP section's "client": there is none. A step that tries to drive
+/// a client fails with this reason, so a scenario tagged `@idp` cannot
+/// quietly exercise a port.
+pub fn no_client() -> ClientFactory {
+    Arc::new(|| Box::pin(async { Ok(Box::new(NoClient) as Box<dyn ClientUnderTest>) }))
+}
+
+struct NoClient;
+
+#[async_trait::async_trait]
+impl ClientUnderTest for NoClient {
+    fn port(&self) -> &str {
+        IDP_TAG
+    }
+    async fn send(&mut self, _command: Command) -> Result<Reply, DriverFailure> {
+        Err(DriverFailure::Internal {
+            port: IDP_TAG.into(),
+            message: format!(
+                "the IdP conformance section has no client under test; a scenario that drives a client must not be tagged @{IDP_TAG}"
+            ),
+        })
+    }
+}
+
+/// A scenario the selection holds, before it runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScenarioRef {
+    pub id: String,
+    pub feature: String,
+    pub scenario: String,
+    pub tags: Vec<String>,
+}
+
+/// Scenario position: feature file name, then line (outline rows have their own).
+type Key = (String, usize);
+
+fn file_key(path: Option<&PathBuf>, line: usize) -> Key {
+    let name = path
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    (name, line)
+}
+
+/// Every scenario of the feature files with its short id, in file order
+/// (files sorted by name), outline rows expanded.
+fn index(features_dir: &Path) -> Result<Vec<(Key, ScenarioRef)>, SuiteError> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(features_dir)
+        .map_err(|source| SuiteError::Dir {
+            path: features_dir.to_owned(),
+            source,
+        })?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "feature"))
+        .collect();
+    files.sort();
+    let mut prefixes: Vec<String> = files.iter().map(|f| id_prefix(f)).collect();
+    // Two files with the same initials keep their whole name.
+    for (i, file) in files.iter().enumerate() {
+        if prefixes.iter().filter(|p| **p == prefixes[i]).count() > 1 {
+            prefixes[i] = file
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+        }
+    }
+    let mut out = Vec::new();
+    for (file, prefix) in files.iter().zip(prefixes) {
+        let feature = gherkin::Feature::parse_path(file, gherkin::GherkinEnv::default())
+            .map_err(|e| SuiteError::Feature {
+                path: file.clone(),
+                reason: e.to_string(),
+            })?
+            .expand_examples()
+            .map_err(|e| SuiteError::Feature {
+                path: file.clone(),
+                reason: e.to_string(),
+            })?;
+        let mut all: Vec<(Option<&gherkin::Rule>, &gherkin::Scenario)> =
+            feature.scenarios.iter().map(|s| (None, s)).collect();
+        for rule in &feature.rules {
+            all.extend(rule.scenarios.iter().map(|s| (Some(rule), s)));
+        }
+        all.sort_by_key(|(_, s)| s.position.line);
+        for (n, (rule, scenario)) in all.into_iter().enumerate() {
+            out.push((
+                file_key(Some(file), scenario.position.line),
+                ScenarioRef {
+                    id: format!("{prefix}-{}", n + 1),
+                    feature: feature.name.clone(),
+                    scenario: scenario.name.clone(),
+                    tags: all_tags(&feature, rule, scenario),
+                },
+            ));
+        }
+    }
+    Ok(out)
+}
+
+fn parse_tags(tag_filter: Option<&str>) -> Result<Option<TagOperation>, SuiteError> {
+    tag_filter
+        .map(|expr| {
+            TagOperation::from_str(expr).map_err(|e| SuiteError::TagExpression {
+                expr: expr.to_owned(),
+                reason: e.to_string(),
+            })
+        })
+        .transpose()
+}
+
+fn tags_match(op: Option<&TagOperation>, tags: &[String]) -> bool {
+    op.is_none_or(|op| op.eval(tags.iter().map(|t| t.trim_start_matches('@'))))
+}
+
+/// The scenarios a run of `section` with `tag_filter` would select, in
+/// order; what `fic-harness run` checks before it starts anything.
+pub fn select(
+    features_dir: &Path,
+    tag_filter: Option<&str>,
+    section: &Section,
+) -> Result<Vec<ScenarioRef>, SuiteError> {
+    let op = parse_tags(tag_filter)?;
+    Ok(index(features_dir)?
+        .into_iter()
+        .map(|(_, s)| s)
+        .filter(|s| section.selects(&s.tags) && tags_match(op.as_ref(), &s.tags))
+        .collect())
+}
+
 /// A [`crate::matrix::SuiteRunner`] over [`run_suite`], for `fic-harness run`.
 pub fn matrix_runner(
     features_dir: PathBuf,
     tag_filter: Option<String>,
 ) -> crate::matrix::SuiteRunner {
-    Arc::new(move |port, factory| {
+    Arc::new(move |section, factory, on_finished| {
         let options = SuiteOptions {
             features_dir: features_dir.clone(),
             tag_filter: tag_filter.clone(),
             factory,
-            port,
+            section,
+            on_finished,
         };
         async move {
             let report = run_suite(options).await;
             if report.errors.is_empty() {
-                Ok(report.to_matrix_results())
+                Ok(report.scenarios)
             } else {
                 Err(report.errors.join("; "))
             }
@@ -166,9 +300,6 @@ pub fn matrix_runner(
 /// Serializes suite runs: the world constructor reads the active context.
 static RUN_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// Scenario position: feature file, then line (outline rows have their own).
-type Key = (PathBuf, usize);
-
 pub async fn run_suite(opts: SuiteOptions) -> SuiteReport {
     let _running = RUN_LOCK.lock().await;
     // cucumber's run is not `Send`, while the matrix needs a `Send` future:
@@ -176,7 +307,7 @@ pub async fn run_suite(opts: SuiteOptions) -> SuiteReport {
     // clients of the scenarios live there too).
     let (tx, rx) = tokio::sync::oneshot::channel();
     let spawned = std::thread::Builder::new()
-        .name(format!("suite-{}", opts.port))
+        .name(format!("suite-{}", opts.section.name()))
         .spawn(move || {
             let report = match tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
@@ -214,35 +345,40 @@ async fn run_here(opts: SuiteOptions) -> SuiteReport {
     if std::env::var_os("INSTA_FORCE_PASS").is_some() {
         errors.push("INSTA_FORCE_PASS is set: snapshot mismatches would pass silently".into());
     }
-    let tag_filter = match opts.tag_filter.as_deref().map(parse_tag_expression) {
-        None => None,
-        Some(Ok(op)) => Some(op),
-        Some(Err(e)) => {
-            errors.push(e);
-            return SuiteReport {
-                scenarios: vec![],
-                errors,
-            };
+    let fail = |e: SuiteError, mut errors: Vec<String>| {
+        errors.push(e.to_string());
+        SuiteReport {
+            scenarios: vec![],
+            errors,
         }
+    };
+    let tag_filter = match parse_tags(opts.tag_filter.as_deref()) {
+        Ok(op) => op,
+        Err(e) => return fail(e, errors),
+    };
+    let ids: Arc<BTreeMap<Key, ScenarioRef>> = match index(&opts.features_dir) {
+        Ok(index) => Arc::new(index.into_iter().collect()),
+        Err(e) => return fail(e, errors),
     };
     let capabilities = capabilities(&opts.factory).await;
     *ACTIVE.lock().expect("suite context lock") = Some(Arc::new(SuiteContext {
-        port: opts.port.clone(),
+        port: opts.section.name().to_owned(),
         factory: opts.factory.clone(),
         snapshot_dir: crate::port_driver::repo_root()
             .join("snapshots")
-            .join(&opts.port),
+            .join(opts.section.name()),
     }));
 
-    let not_supported: Arc<Mutex<Vec<(Key, ScenarioOutcome)>>> = Arc::default();
+    let not_supported: Arc<Mutex<Vec<(Key, ScenarioResult)>>> = Arc::default();
     let skipped = not_supported.clone();
+    let section = opts.section.clone();
+    let filter_ids = ids.clone();
+    let filter_on_finished = opts.on_finished.clone();
     let filter = move |feature: &gherkin::Feature,
                        rule: Option<&gherkin::Rule>,
                        scenario: &gherkin::Scenario| {
         let tags = all_tags(feature, rule, scenario);
-        if let Some(op) = &tag_filter
-            && !op.eval(tags.iter().map(|t| t.trim_start_matches('@')))
-        {
+        if !section.selects(&tags) || !tags_match(tag_filter.as_ref(), &tags) {
             return false;
         }
         let missing = capabilities.as_ref().and_then(|caps| {
@@ -253,23 +389,32 @@ async fn run_here(opts: SuiteOptions) -> SuiteReport {
         match missing {
             None => true,
             Some(capability) => {
-                let outcome = ScenarioOutcome {
+                let k = key(feature, scenario);
+                let result = ScenarioResult {
+                    id: id_of(&filter_ids, &k),
                     feature: feature.name.clone(),
                     scenario: scenario.name.clone(),
                     tags: tags.clone(),
-                    status: Status::NotSupported {
+                    outcome: Outcome::NotSupported {
                         capability: capability.to_owned(),
                     },
+                    duration_ms: 0,
+                    evidence: Evidence::default(),
                 };
+                if let Some(f) = &filter_on_finished {
+                    f(&result);
+                }
                 skipped
                     .lock()
                     .expect("not-supported lock")
-                    .push((key(feature, scenario), outcome));
+                    .push((k, result));
                 false
             }
         }
     };
 
+    let evidence: Arc<Mutex<BTreeMap<Key, Evidence>>> = Arc::default();
+    let observed = evidence.clone();
     let collector = FicWorld::cucumber()
         .max_concurrent_scenarios(Some(4))
         .before(|feature, _rule, scenario, world| {
@@ -277,19 +422,68 @@ async fn run_here(opts: SuiteOptions) -> SuiteReport {
             world.scenario = scenario.name.clone();
             Box::pin(async {})
         })
-        .with_writer(Collector::default())
+        .after(move |feature, _rule, scenario, _finished, world| {
+            let observed = observed.clone();
+            let k = key(feature, scenario);
+            Box::pin(async move {
+                if let Some(world) = world {
+                    let mut evidence = world.evidence();
+                    evidence.cache = final_cache(world).await;
+                    observed.lock().expect("evidence lock").insert(k, evidence);
+                }
+            })
+        })
+        .with_writer(Collector {
+            ids,
+            evidence,
+            on_finished: opts.on_finished.clone(),
+            started: BTreeMap::new(),
+            failures: BTreeMap::new(),
+            done: Vec::new(),
+            errors: Vec::new(),
+        })
         .with_cli(cucumber::cli::Opts::<_, _, _, cucumber::cli::Empty>::default())
         .filter_run(&opts.features_dir, filter)
         .await;
     *ACTIVE.lock().expect("suite context lock") = None;
 
     errors.extend(collector.errors);
-    let mut all: BTreeMap<Key, ScenarioOutcome> = collector.done.into_iter().collect();
+    let mut all: BTreeMap<Key, ScenarioResult> = collector.done.into_iter().collect();
     all.extend(not_supported.lock().expect("not-supported lock").drain(..));
     SuiteReport {
         scenarios: all.into_values().collect(),
         errors,
     }
+}
+
+/// Each app's cache keys at the scenario's end, for the reports: observed
+/// after the last step, failed or not (apps the scenario never configured
+/// are left out).
+async fn final_cache(world: &mut FicWorld) -> BTreeMap<String, serde_json::Value> {
+    let mut out = BTreeMap::new();
+    if world.env.is_none() {
+        return out;
+    }
+    for app in ["the blueprint", "agent A", "agent B"] {
+        if let Ok(c) = crate::steps::cache::cache(world, app).await {
+            let name = crate::steps::snapshot::slug(app.trim_start_matches("the "));
+            out.insert(
+                name,
+                serde_json::json!({
+                    "access_token_keys": c.access_token_keys,
+                    "account_keys": c.account_keys,
+                    "id_token_keys": c.id_token_keys,
+                    "refresh_token_keys": c.refresh_token_keys,
+                }),
+            );
+        }
+    }
+    out
+}
+
+fn id_of(ids: &BTreeMap<Key, ScenarioRef>, k: &Key) -> String {
+    ids.get(k)
+        .map_or_else(|| format!("{}:{}", k.0, k.1), |s| s.id.clone())
 }
 
 /// The port's capabilities from `hello`; `None` when it cannot say, so
@@ -320,20 +514,21 @@ fn all_tags(
 }
 
 fn key(feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> Key {
-    (
-        feature.path.clone().unwrap_or_default(),
-        scenario.position.line,
-    )
+    file_key(feature.path.as_ref(), scenario.position.line)
 }
 
-/// Collects one outcome per scenario from cucumber's event stream. Events
-/// of concurrent scenarios interleave; outcomes are keyed by position, so
+/// Collects one result per scenario from cucumber's event stream. Events
+/// of concurrent scenarios interleave; results are keyed by position, so
 /// the order of the report does not depend on timing.
-#[derive(Default)]
 struct Collector {
+    ids: Arc<BTreeMap<Key, ScenarioRef>>,
+    /// Filled by the `after` hook, which sees the world.
+    evidence: Arc<Mutex<BTreeMap<Key, Evidence>>>,
+    on_finished: Option<OnFinished>,
+    started: BTreeMap<Key, Instant>,
     /// First failure of each scenario still running.
-    failures: BTreeMap<Key, Status>,
-    done: Vec<(Key, ScenarioOutcome)>,
+    failures: BTreeMap<Key, Outcome>,
+    done: Vec<(Key, ScenarioResult)>,
     errors: Vec<String>,
 }
 
@@ -372,34 +567,46 @@ impl Collector {
         use event::{Hook, Scenario, Step};
         let k = key(feature, scenario);
         let failure = match ev {
+            Scenario::Started => {
+                self.started.insert(k, Instant::now());
+                return;
+            }
             Scenario::Step(step, ev) | Scenario::Background(step, ev) => match ev {
-                Step::Failed(_, _, world, err) => {
-                    Some(failed(&step, err.to_string(), world.as_deref()))
-                }
-                Step::Skipped => Some(failed(
-                    &step,
-                    "no step definition matches this step".into(),
-                    None,
-                )),
+                Step::Failed(_, _, _, err) => Some(failed(&step, err.to_string())),
+                Step::Skipped => Some(failed(&step, "no step definition matches this step".into())),
                 _ => None,
             },
-            Scenario::Hook(which, Hook::Failed(world, info)) => Some(Status::Failed {
+            Scenario::Hook(which, Hook::Failed(_, info)) => Some(Outcome::Failed {
                 step: format!("{which:?} hook"),
                 message: panic_text(&info),
-                journal_json: world.map(|w| w.journal_json()).unwrap_or_default(),
             }),
             Scenario::Finished => {
-                let status = match self.failures.remove(&k) {
-                    None => Status::Passed,
+                let outcome = match self.failures.remove(&k) {
+                    None => Outcome::Passed,
                     Some(failure) => not_supported(failure),
                 };
-                let outcome = ScenarioOutcome {
+                let duration_ms = self.started.remove(&k).map_or(0, |t| {
+                    u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX)
+                });
+                let evidence = self
+                    .evidence
+                    .lock()
+                    .expect("evidence lock")
+                    .remove(&k)
+                    .unwrap_or_default();
+                let result = ScenarioResult {
+                    id: id_of(&self.ids, &k),
                     feature: feature.name.clone(),
                     scenario: scenario.name.clone(),
                     tags: all_tags(feature, rule, scenario),
-                    status,
+                    outcome,
+                    duration_ms,
+                    evidence,
                 };
-                self.done.push((k, outcome));
+                if let Some(f) = &self.on_finished {
+                    f(&result);
+                }
+                self.done.push((k, result));
                 return;
             }
             _ => None,
@@ -414,10 +621,10 @@ impl Collector {
 /// A step failed because the port answered `unsupported` (a knob only
 /// some clients have, e.g. the reference client's key profiles): the
 /// scenario is not supported there, whatever its tags said.
-fn not_supported(failure: Status) -> Status {
+fn not_supported(failure: Outcome) -> Outcome {
     match &failure {
-        Status::Failed { message, .. } => match message.find(UNSUPPORTED_MARK) {
-            Some(at) => Status::NotSupported {
+        Outcome::Failed { message, .. } => match message.find(UNSUPPORTED_MARK) {
+            Some(at) => Outcome::NotSupported {
                 capability: message[at + UNSUPPORTED_MARK.len()..].trim().to_owned(),
             },
             None => failure,
@@ -426,11 +633,10 @@ fn not_supported(failure: Status) -> Status {
     }
 }
 
-fn failed(step: &gherkin::Step, message: String, world: Option<&FicWorld>) -> Status {
-    Status::Failed {
+fn failed(step: &gherkin::Step, message: String) -> Outcome {
+    Outcome::Failed {
         step: format!("{}{}", step.keyword, step.value),
         message,
-        journal_json: world.map(FicWorld::journal_json).unwrap_or_default(),
     }
 }
 
@@ -497,6 +703,10 @@ mod tests {
 
   Scenario: a knob the port lacks
     Given the blueprint app with a secret credential and the \"msal_node\" key profile
+
+  @idp
+  Scenario: an IdP check that drives a client
+    Given the blueprint app with a secret credential
 ";
 
     async fn run(tags: Option<&str>) -> SuiteReport {
@@ -508,7 +718,8 @@ mod tests {
             features_dir: dir.path().to_owned(),
             tag_filter: tags.map(str::to_owned),
             factory,
-            port: "stub".into(),
+            section: Section::Port("stub".into()),
+            on_finished: None,
         })
         .await
     }
@@ -532,26 +743,26 @@ mod tests {
             ]
         );
         assert_eq!(
-            report.scenarios[0].status,
-            Status::NotSupported {
+            report.scenarios[0].outcome,
+            Outcome::NotSupported {
                 capability: "fmi_path".into()
             }
         );
-        match &report.scenarios[1].status {
-            Status::Failed { step, message, .. } => {
+        match &report.scenarios[1].outcome {
+            Outcome::Failed { step, message, .. } => {
                 assert_eq!(step, "Given the blueprint app with a secret credential");
                 assert!(message.contains("stub refuses"), "{message}");
             }
             other => panic!("{other:?}"),
         }
-        match &report.scenarios[2].status {
-            Status::Failed { message, .. } => {
+        match &report.scenarios[2].outcome {
+            Outcome::Failed { message, .. } => {
                 assert!(message.contains("no step definition"), "{message}")
             }
             other => panic!("{other:?}"),
         }
-        match &report.scenarios[3].status {
-            Status::NotSupported { capability } => {
+        match &report.scenarios[3].outcome {
+            Outcome::NotSupported { capability } => {
                 assert!(capability.contains("no key profiles"), "{capability}")
             }
             other => panic!("{other:?}"),
@@ -563,6 +774,45 @@ mod tests {
                 .failure_details()
                 .contains("FAILED Stub / configure fails")
         );
+    }
+
+    #[tokio::test]
+    async fn the_idp_section_runs_apart_with_no_client_under_test() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("stub_checks.feature"), FEATURE).unwrap();
+        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+        let sink = seen.clone();
+        let report = run_suite(SuiteOptions {
+            features_dir: dir.path().to_owned(),
+            tag_filter: None,
+            factory: no_client(),
+            section: Section::Idp,
+            on_finished: Some(Arc::new(move |r: &ScenarioResult| {
+                sink.lock().unwrap().push(r.id.clone())
+            })),
+        })
+        .await;
+        assert_eq!(report.scenarios.len(), 1, "{:?}", report.scenarios);
+        let only = &report.scenarios[0];
+        assert_eq!(only.id, "sc-5", "the fifth scenario of stub_checks.feature");
+        match &only.outcome {
+            Outcome::Failed { message, .. } => {
+                assert!(message.contains("no client under test"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(*seen.lock().unwrap(), ["sc-5"], "reported as it finished");
+        let select = |tags: Option<&str>, section: &Section| {
+            select(dir.path(), tags, section)
+                .unwrap()
+                .into_iter()
+                .map(|s| s.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(select(None, &Section::Idp), ["sc-5"]);
+        assert_eq!(select(Some("@smoke"), &Section::Port("p".into())), ["sc-2"]);
+        assert!(select(Some("@nothing"), &Section::Idp).is_empty());
+        assert!(super::select(dir.path(), Some("@a and and"), &Section::Idp).is_err());
     }
 
     #[tokio::test]

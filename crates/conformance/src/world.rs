@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::client_under_test::{ClientFactory, ClientUnderTest};
 use crate::driver_protocol::{Command, DriverError, Reply};
+use crate::scenario::{Artifact, Evidence};
 
 /// What one `run_suite` call shares with every scenario's world.
 pub struct SuiteContext {
@@ -109,6 +110,8 @@ pub struct FicWorld {
     pub bindings_issued: usize,
     /// Per scenario, how often each snapshot kind was taken (name suffix).
     pub snapshot_counts: HashMap<String, usize>,
+    /// What the snapshot steps observed, recorded before comparing.
+    pub artifacts: Vec<Artifact>,
 }
 
 impl fmt::Debug for FicWorld {
@@ -136,6 +139,7 @@ impl FicWorld {
             binding_x5t: None,
             bindings_issued: 0,
             snapshot_counts: HashMap::new(),
+            artifacts: Vec::new(),
         }
     }
 
@@ -223,6 +227,19 @@ impl FicWorld {
     /// The journal as pretty JSON, printed under a failed scenario.
     pub fn journal_json(&self) -> String {
         serde_json::to_string_pretty(&self.journal()).unwrap_or_default()
+    }
+
+    /// What the scenario observed, for the reports.
+    pub fn evidence(&self) -> Evidence {
+        Evidence {
+            requests: self
+                .journal()
+                .iter()
+                .filter_map(|e| serde_json::to_value(e).ok())
+                .collect(),
+            artifacts: self.artifacts.clone(),
+            cache: Default::default(),
+        }
     }
 
     pub fn binding_x5t(&self) -> Result<String, StepError> {

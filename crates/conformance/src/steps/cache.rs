@@ -56,6 +56,89 @@ async fn keys_snapshot(w: &mut FicWorld, app: String) -> StepResult {
     snapshot::assert_json(w, &kind, &value)
 }
 
+/// Fields of a stored entry whose value changes per run: the tokens
+/// themselves and the times. Every other field (`ext_cache_key`,
+/// `home_account_id`, `target`, `realm`, `token_type`, …) is pinned.
+const VOLATILE_ENTRY_FIELDS: [&str; 8] = [
+    "secret",
+    "cached_at",
+    "expires_on",
+    "extended_expires_on",
+    "ext_expires_on",
+    "refresh_on",
+    "last_modification_time",
+    "expiresOn",
+];
+
+fn redact_entries(value: &Value, with_port: &str) -> Value {
+    match value {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| {
+                    let k = k.replace(with_port, "localhost:[port]");
+                    let v = if VOLATILE_ENTRY_FIELDS.contains(&k.as_str()) && !v.is_null() {
+                        json!("[redacted: differs per run]")
+                    } else {
+                        redact_entries(v, with_port)
+                    };
+                    (k, v)
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(|v| redact_entries(v, with_port)).collect()),
+        Value::String(s) => Value::String(s.replace(with_port, "localhost:[port]")),
+        v => v.clone(),
+    }
+}
+
+/// `{"AccessToken": {key: entry}}` → `{"AccessToken": [{"cache_key": key, …entry}]}`
+/// sorted by key, so that ports line up entry by entry, field by field.
+fn entries_by_section(raw: &Value) -> Value {
+    let Some(sections) = raw.as_object() else {
+        return raw.clone();
+    };
+    let mut out = serde_json::Map::new();
+    let mut names: Vec<&String> = sections.keys().collect();
+    names.sort();
+    for name in names {
+        let section = &sections[name.as_str()];
+        let Some(entries) = section.as_object() else {
+            out.insert(name.clone(), section.clone());
+            continue;
+        };
+        let mut keys: Vec<&String> = entries.keys().collect();
+        keys.sort();
+        let list: Vec<Value> = keys
+            .into_iter()
+            .map(|k| {
+                let mut entry = serde_json::Map::new();
+                entry.insert("cache_key".into(), json!(k));
+                if let Some(fields) = entries[k.as_str()].as_object() {
+                    entry.extend(fields.clone());
+                }
+                Value::Object(entry)
+            })
+            .collect();
+        out.insert(name.clone(), Value::Array(list));
+    }
+    Value::Object(out)
+}
+
+/// Every stored entry with its fields, as the port serialized its cache:
+/// where a key only shows the layout, the entry shows what the port
+/// recorded (the ext cache key, the account, the target).
+#[then(regex = r"^(the blueprint|agent A|agent B)'s stored cache entries match the snapshot$")]
+async fn entries_snapshot(w: &mut FicWorld, app: String) -> StepResult {
+    let raw = cache(w, &app).await?.raw;
+    let with_port = format!("localhost:{}", w.mock().await?.port());
+    let value = entries_by_section(&redact_entries(&raw, &with_port));
+    let kind = format!(
+        "{}_stored_entries",
+        snapshot::slug(directory::app_name(&app)?)
+    );
+    snapshot::assert_json(w, &kind, &value)
+}
+
 #[then(
     regex = r#"^(every|no) access-token key of (the blueprint|agent A|agent B) contains "([^"]*)"$"#
 )]

@@ -10,6 +10,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::scenario::Artifact;
 use crate::world::{FicWorld, StepError, StepResult};
 
 /// `Agent identity: Legs 1→2→3` → `agent_identity_legs_1_2_3`.
@@ -43,6 +44,13 @@ pub fn assert_json(w: &mut FicWorld, kind: &str, value: &Value) -> StepResult {
     );
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| StepError::Check(format!("snapshot value: {e}")))?;
+    // Observed first: the reports compare it across ports even when the
+    // snapshot below does not match.
+    w.artifacts.push(Artifact {
+        name: name.clone(),
+        kind: format!("{kind}{suffix}"),
+        value: value.clone(),
+    });
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(dir);
     settings.set_prepend_module_to_snapshot(false);
