@@ -425,9 +425,14 @@ public final class Driver {
         return driverError(e.toString());
     }
 
+    /** The first frame outside the JDK (Objects.requireNonNull and the like) is msal4j's. */
     static boolean thrownByMsal4j(Throwable e) {
-        StackTraceElement[] frames = e.getStackTrace();
-        return frames.length > 0 && frames[0].getClassName().startsWith("com.microsoft.aad.msal4j.");
+        for (StackTraceElement frame : e.getStackTrace()) {
+            String cls = frame.getClassName();
+            if (cls.startsWith("java.") || cls.startsWith("javax.") || cls.startsWith("jdk.") || cls.startsWith("sun.")) continue;
+            return cls.startsWith("com.microsoft.aad.msal4j.");
+        }
+        return false;
     }
 
     interface PortCall {

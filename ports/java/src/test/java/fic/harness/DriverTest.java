@@ -134,6 +134,11 @@ class DriverTest {
         port.setStackTrace(new StackTraceElement[]{
                 new StackTraceElement("com.microsoft.aad.msal4j.Some", "call", "Some.java", 1)});
         assertEquals("client", Driver.portError(port).kind);
+        NullPointerException viaJdk = new NullPointerException("requireNonNull in msal4j");
+        viaJdk.setStackTrace(new StackTraceElement[]{
+                new StackTraceElement("java.util.Objects", "requireNonNull", "Objects.java", 1),
+                new StackTraceElement("com.microsoft.aad.msal4j.Some", "call", "Some.java", 1)});
+        assertEquals("client", Driver.portError(viaJdk).kind);
         assertEquals("client", Driver.portError(new RuntimeException("wrapped",
                 new Driver.CallbackFailure("boom"))).kind);
     }
