@@ -5,8 +5,9 @@ Feature: What user_fic accepts from the application
   (docs/protocol.md §2). The scopes "openid profile offline_access" are
   the flow's own: an application that passes them too must not make the
   client send them twice. And the request options some ports offer on
-  user_fic (msal4j: force refresh and claims; MSAL Python, msal-node and
-  MSAL Go: claims) do what they say, where a port has them.
+  user_fic (msal4j: force refresh, claims, tenant; MSAL Python: claims;
+  msal-node and MSAL Go: claims, tenant) do what they say, where a port
+  has them.
 
   Background:
     Given the blueprint app with a secret credential
@@ -44,3 +45,12 @@ Feature: What user_fic accepts from the application
     Then the token request bodies match the snapshot
     And the token belongs to "alice@contoso.com"
     And the last request's "claims" included the claims request
+
+  # The mock's directory holds one tenant, so the request sent to another
+  # one is refused there (AADSTS90002); what is checked is where it went.
+  @requires-user_fic @requires-user_fic_tenant
+  Scenario: A tenant override sends user_fic to that tenant's token endpoint
+    When agent A acquires a user token with T2 for "alice@contoso.com" with a tenant override
+    Then the client's answer matches the snapshot
+    And the token request bodies match the snapshot
+    And the last request went to the overriding tenant's token endpoint

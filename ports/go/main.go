@@ -42,7 +42,7 @@ const (
 // callback always takes a context (no legacy form), WithFMIPath takes a
 // string (no null), and user_fic has WithClaims but no force refresh.
 var capabilities = []string{"secret", "certificate", "fmi_path", "context_callback",
-	"user_fic", "user_fic_by_oid", "silent", "cache", "user_fic_claims"}
+	"user_fic", "user_fic_by_oid", "silent", "cache", "user_fic_claims", "user_fic_tenant"}
 
 // callbackFailure is what a failing_callback returns, so its arrival can be
 // recognised.
@@ -556,6 +556,13 @@ func (d *driver) acquireByUserFic(r request) (map[string]any, error) {
 	}
 	if claims != nil {
 		opts = append(opts, confidential.WithClaims(*claims))
+	}
+	tenant, err := r.optStr("tenant")
+	if err != nil {
+		return nil, err
+	}
+	if tenant != nil {
+		opts = append(opts, confidential.WithTenantID(*tenant))
 	}
 	res, err := a.call(func() (confidential.AuthResult, error) {
 		return a.client.AcquireTokenByUserFederatedIdentityCredential(context.Background(), scopes, assertion, opts...)

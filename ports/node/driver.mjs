@@ -28,7 +28,7 @@ const EXCHANGE_SCOPE = "api://AzureADTokenExchange/.default";
 const CAPABILITIES = [
     "secret", "certificate", "fmi_path", "context_callback",
     "user_fic", "user_fic_by_oid", "silent", "cache", "legacy_callback",
-    "fmi_path_null", "fmi_path_untyped", "user_fic_claims",
+    "fmi_path_null", "fmi_path_untyped", "user_fic_claims", "user_fic_tenant",
 ];
 
 // The version in the package.json of the copy actually loaded, not the pin.
@@ -117,6 +117,7 @@ function trustedCa(caCert) {
 class App {
     constructor(req, apps) {
         this.contexts = [];
+        this.authority = req.authority;
         // Before the CA check: an unsupported credential is unsupported anywhere.
         const credential = this.credential(req.credential, apps);
         trustedCa(req.ca_cert);
@@ -253,6 +254,12 @@ const commands = {
             scopes: req.scopes, assertion: req.assertion, username: req.username, userObjectId: req.user_id,
         };
         if (req.claims !== undefined && req.claims !== null) request.claims = req.claims;
+        // msal-node overrides the tenant with a per-request authority.
+        if (req.tenant !== undefined && req.tenant !== null) {
+            const authority = new URL(app(req).authority);
+            authority.pathname = `/${req.tenant}`;
+            request.authority = authority.href.replace(/\/$/, "");
+        }
         return tokenReply(await app(req).msal.acquireTokenByUserFederatedIdentityCredential(request));
     },
 

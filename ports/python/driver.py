@@ -297,6 +297,8 @@ class Driver:
     def acquire_by_user_fic(self, req):
         if req.get("force_refresh"):
             raise unsupported("force-refresh option on user_fic (it always reaches the network)")
+        if req.get("tenant") is not None:
+            raise unsupported("tenant override on user_fic")
         app = self.app(req)
         kwargs = {"claims_challenge": req["claims"]} if req.get("claims") is not None else {}
         result = app.call(app.msal.acquire_token_by_user_federated_identity_credential,

@@ -182,6 +182,11 @@ pub struct AcquireByUserFic {
     /// without a claims option for user_fic answers `unsupported`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claims: Option<String>,
+    /// A tenant id replacing the authority's tenant for this request
+    /// (msal4j `tenant`, MSAL Go `WithTenantID`, msal-node's per-request
+    /// `authority`); a port without one answers `unsupported`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -265,6 +270,7 @@ pub mod capability {
     pub const FMI_PATH_UNTYPED: &str = "fmi_path_untyped";
     pub const USER_FIC_FORCE_REFRESH: &str = "user_fic_force_refresh";
     pub const USER_FIC_CLAIMS: &str = "user_fic_claims";
+    pub const USER_FIC_TENANT: &str = "user_fic_tenant";
 }
 
 /// Body of the reply to the three acquire commands: `{"token": {...}}`.

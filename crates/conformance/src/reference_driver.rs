@@ -387,6 +387,9 @@ impl ReferenceDriver {
         if c.claims.is_some() {
             return Err(unsupported("claims option on user_fic"));
         }
+        if c.tenant.is_some() {
+            return Err(unsupported("tenant override on user_fic"));
+        }
         let client = self.app(&c.app)?.client.clone();
         // `UserId` holds exactly one identifier: an application cannot make
         // this call with both or neither, so there is no answer to report.

@@ -82,6 +82,7 @@ async fn acquire_user_token(
         user_id,
         force_refresh: false,
         claims: None,
+        tenant: None,
     });
     w.acquire(command).await
 }

@@ -15,6 +15,10 @@ use crate::world::{FicWorld, StepError, StepResult, check};
 /// The scopes a user flow adds itself (docs/protocol.md §1, Leg 3).
 const RESERVED_SCOPES: [&str; 3] = ["openid", "profile", "offline_access"];
 
+/// A tenant the directory does not hold: a request sent there shows the
+/// override in its path, and the mock refuses it (unknown tenant).
+pub const OTHER_TENANT: &str = "20c419d4-4a50-45b2-aa4e-919fb84df24f";
+
 /// The claims request of the claims rows: a conditional-access challenge.
 pub const CLAIMS_REQUEST: &str = r#"{"access_token":{"acrs":{"essential":true,"value":"c1"}}}"#;
 
@@ -45,12 +49,13 @@ async fn acquire_for_no_user(w: &mut FicWorld, app: String, token: String) -> St
         user_id: None,
         force_refresh: false,
         claims: None,
+        tenant: None,
     });
     w.acquire(command).await
 }
 
 #[when(
-    regex = r#"^(agent [AB]) acquires a user token with (T\d+) for "([^"]*)" (passing the reserved scopes itself|with force refresh|with a claims request)$"#
+    regex = r#"^(agent [AB]) acquires a user token with (T\d+) for "([^"]*)" (passing the reserved scopes itself|with force refresh|with a claims request|with a tenant override)$"#
 )]
 async fn acquire_user_token_with(
     w: &mut FicWorld,
@@ -71,6 +76,7 @@ async fn acquire_user_token_with(
         user_id: None,
         force_refresh: with == "with force refresh",
         claims: (with == "with a claims request").then(|| CLAIMS_REQUEST.to_owned()),
+        tenant: (with == "with a tenant override").then(|| OTHER_TENANT.to_owned()),
     });
     w.acquire(command).await
 }
@@ -128,6 +134,21 @@ async fn no_fmi_path_sent(w: &mut FicWorld) -> StepResult {
         .collect();
     check(sent.is_empty(), || {
         format!("requests carried fmi_path values {sent:?}")
+    })
+}
+
+#[then(regex = r"^the last request went to the overriding tenant's token endpoint$")]
+async fn tenant_path(w: &mut FicWorld) -> StepResult {
+    let last = w
+        .journal()
+        .pop()
+        .ok_or_else(|| StepError::Check("no request reached the IdP".into()))?;
+    let want = format!("/{OTHER_TENANT}/oauth2/v2.0/token");
+    check(last.path == want, || {
+        format!(
+            "the last request went to {:?}, expected {want:?}",
+            last.path
+        )
     })
 }
 

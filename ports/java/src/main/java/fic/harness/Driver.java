@@ -70,7 +70,7 @@ public final class Driver {
     // parameters have forceRefresh and claims.
     static final List<String> CAPABILITIES = List.of("secret", "certificate", "fmi_path",
             "context_callback", "user_fic", "user_fic_by_oid", "silent", "cache", "legacy_callback",
-            "fmi_path_null", "user_fic_force_refresh", "user_fic_claims");
+            "fmi_path_null", "user_fic_force_refresh", "user_fic_claims", "user_fic_tenant");
 
     /** What a failing_callback throws, so its arrival can be recognised. */
     static final class CallbackFailure extends RuntimeException {
@@ -522,6 +522,7 @@ public final class Driver {
         }
         boolean forceRefresh = bool(req, "force_refresh");
         String claims = optStr(req, "claims");
+        String tenant = optStr(req, "tenant");
         IAuthenticationResult result = call(app, () -> {
             // Neither identifier: the username builder with a null username,
             // as an application would call it.
@@ -530,6 +531,7 @@ public final class Driver {
                     : UserFederatedIdentityCredentialParameters.builder(scopes, username, assertion);
             if (forceRefresh) b.forceRefresh(true);
             if (claims != null) b.claims(com.microsoft.aad.msal4j.ClaimsRequest.formatAsClaimsRequest(claims));
+            if (tenant != null) b.tenant(tenant);
             return app.msal.acquireToken(b.build()).get();
         });
         IAccount account = result.account();
