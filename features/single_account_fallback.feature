@@ -5,8 +5,10 @@ Feature: Account lookup before user_fic (the single-account fallback finding)
   had a single-account fallback: when nothing matched but the cache held
   exactly one account, it returned that one, so Bob's first request was
   silently answered with Alice's cached token. The fix removed the fallback
-  (SPEC §5). The reference client can reproduce both policies; ports that
-  always go to the network for user_fic do not announce account_lookup.
+  (SPEC §5). Only the reference client can choose a policy, so these rows
+  are the reference's alone: no released port has the fallback, and none
+  has an option for it. Every port runs the strict behaviour in
+  features/multi_user.feature.
 
   Background:
     Given the blueprint app with a secret credential

@@ -38,9 +38,17 @@ const (
 
 // Announced honestly for v1.10.1: the assertion callback can only return a
 // string (no assertion-response object, so no jwt-pop), there is no mTLS PoP
-// for confidential clients, and the hash and account lookup are fixed.
+// for confidential clients, and the hash and account lookup are fixed. The
+// callback always takes a context (no legacy form), WithFMIPath takes a
+// string (no null), and user_fic has WithClaims but no force refresh.
 var capabilities = []string{"secret", "certificate", "fmi_path", "context_callback",
-	"user_fic", "user_fic_by_oid", "silent", "cache"}
+	"user_fic", "user_fic_by_oid", "silent", "cache", "user_fic_claims", "user_fic_tenant"}
+
+// callbackFailure is what a failing_callback returns, so its arrival can be
+// recognised.
+type callbackFailure struct{ message string }
+
+func (e *callbackFailure) Error() string { return e.message }
 
 // driverError is the protocol's error object.
 type driverError struct {
@@ -329,6 +337,15 @@ func (d *driver) credential(a *app, c request) (confidential.Credential, []confi
 				a.contexts = append(a.contexts, contextOf(o))
 				return assertion, nil
 			}), nil, nil
+	case "legacy_callback":
+		return confidential.Credential{}, nil, newErr("unsupported",
+			"MSAL Go %s has no assertion callback without context: NewCredFromAssertionCallback's function takes AssertionRequestOptions", libraryVersion())
+	case "failing_callback":
+		message, err := c.str("message")
+		if err != nil {
+			return confidential.Credential{}, nil, err
+		}
+		return failingCallback(a, message), nil, nil
 	case "fmi_callback":
 		viaName, err := c.str("via_app")
 		if err != nil {
@@ -357,6 +374,14 @@ func (d *driver) credential(a *app, c request) (confidential.Credential, []confi
 	return confidential.Credential{}, nil, newErr("driver", "unknown credential type %q", kind)
 }
 
+func failingCallback(a *app, message string) confidential.Credential {
+	return confidential.NewCredFromAssertionCallback(
+		func(_ context.Context, o confidential.AssertionRequestOptions) (string, error) {
+			a.contexts = append(a.contexts, contextOf(o))
+			return "", &callbackFailure{message: message}
+		})
+}
+
 func contextOf(o confidential.AssertionRequestOptions) map[string]any {
 	ctx := map[string]any{"client_id": o.ClientID, "token_endpoint": o.TokenEndpoint}
 	if o.FMIPath != "" {
@@ -372,6 +397,12 @@ func portError(err error) *driverError {
 	var de *driverError
 	if errors.As(err, &de) {
 		return de
+	}
+	// The callback's error reached the application: report what the
+	// application received, as it received it.
+	var cf *callbackFailure
+	if errors.As(err, &cf) {
+		return &driverError{Kind: "client", Message: err.Error()}
 	}
 	var callErr msalerrors.CallErr
 	if errors.As(err, &callErr) && callErr.Resp != nil {
@@ -416,9 +447,8 @@ func tokenReply(res confidential.AuthResult, withAccount bool) map[string]any {
 	if res.Metadata.TokenSource == confidential.TokenSourceCache {
 		source = "cache"
 	}
-	// AuthResult has no token type; MSAL Go only ever returns bearer tokens
-	// from these flows.
-	token := map[string]any{"access_token": res.AccessToken, "token_type": "Bearer", "source": source}
+	// AuthResult states no token type, so none is reported.
+	token := map[string]any{"access_token": res.AccessToken, "source": source}
 	if withAccount && !res.Account.IsZero() {
 		token["account"] = accountInfo(res.Account)
 	}
@@ -469,6 +499,9 @@ func (d *driver) acquireForClient(r request) (map[string]any, error) {
 	if r.boolean("mtls_pop") {
 		return nil, newErr("unsupported", "MSAL Go %s has no mTLS proof-of-possession for confidential clients", libraryVersion())
 	}
+	if _, ok := r["fmi_path_value"]; ok {
+		return nil, newErr("unsupported", "MSAL Go %s has no untyped fmi path: WithFMIPath takes a string", libraryVersion())
+	}
 	fmiPath, err := r.optStr("fmi_path")
 	if err != nil {
 		return nil, err
@@ -513,6 +546,23 @@ func (d *driver) acquireByUserFic(r request) (map[string]any, error) {
 	}
 	if userID != nil {
 		opts = append(opts, confidential.WithUserObjectID(*userID))
+	}
+	if r.boolean("force_refresh") {
+		return nil, newErr("unsupported", "MSAL Go %s has no force-refresh option on user_fic (it always reaches the network)", libraryVersion())
+	}
+	claims, err := r.optStr("claims")
+	if err != nil {
+		return nil, err
+	}
+	if claims != nil {
+		opts = append(opts, confidential.WithClaims(*claims))
+	}
+	tenant, err := r.optStr("tenant")
+	if err != nil {
+		return nil, err
+	}
+	if tenant != nil {
+		opts = append(opts, confidential.WithTenantID(*tenant))
 	}
 	res, err := a.call(func() (confidential.AuthResult, error) {
 		return a.client.AcquireTokenByUserFederatedIdentityCredential(context.Background(), scopes, assertion, opts...)

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -237,5 +238,15 @@ func TestThreeLegsAgainstAMinimalTokenEndpoint(t *testing.T) {
 	}
 	if len(rs[10]["refresh_token_keys"].([]any)) != 1 || len(rs[10]["id_token_keys"].([]any)) != 1 {
 		t.Errorf("user cache: %v", rs[10])
+	}
+}
+
+func TestACallbackFailureIsTheApplicationsAndAStrayErrorIsNot(t *testing.T) {
+	if got := portError(fmt.Errorf("wrapped: %w", &callbackFailure{message: "boom"})); got.Kind != "client" || !strings.Contains(got.Message, "boom") {
+		t.Fatalf("a callback failure the port handed over: %+v", got)
+	}
+	res := tokenReply(confidential.AuthResult{AccessToken: "at"}, false)
+	if _, ok := res["token"].(map[string]any)["token_type"]; ok {
+		t.Fatalf("MSAL Go's AuthResult has no token type, yet one was reported: %v", res)
 	}
 }

@@ -22,10 +22,13 @@ const msal = await import("@azure/msal-node");
 const EXCHANGE_SCOPE = "api://AzureADTokenExchange/.default";
 // What msal-node 7.2.1 offers. Absent on purpose: assertion_response, jwt_pop,
 // mtls_pop (the assertion callback returns only a string), hash_algorithm and
-// account_lookup (fixed by the library).
+// account_lookup (fixed by the library), user_fic_force_refresh (user_fic
+// always reaches the network). A callback declared without parameters is an
+// ordinary callback to JavaScript, and the request's fmiPath takes any value.
 const CAPABILITIES = [
     "secret", "certificate", "fmi_path", "context_callback",
-    "user_fic", "user_fic_by_oid", "silent", "cache",
+    "user_fic", "user_fic_by_oid", "silent", "cache", "legacy_callback",
+    "fmi_path_null", "fmi_path_untyped", "user_fic_claims", "user_fic_tenant",
 ];
 
 // The version in the package.json of the copy actually loaded, not the pin.
@@ -45,9 +48,22 @@ class DriverError extends Error {
 const unsupported = (what) =>
     new DriverError("unsupported", `msal-node ${LIBRARY_VERSION} has no ${what}`);
 
+// What a failing_callback throws, so its arrival can be recognised.
+class CallbackFailure extends Error {}
+
+// True when err is, or was caused by, a CallbackFailure.
+function raisedByCallback(err) {
+    for (let e = err, depth = 0; e && depth < 8; e = e.cause, depth++) {
+        if (e instanceof CallbackFailure) return true;
+    }
+    return false;
+}
+
 // Maps whatever the port threw to the protocol's error object.
 function errorBody(err) {
     if (err instanceof DriverError) return err.body;
+    // The callback's error reached the application: report what it received.
+    if (raisedByCallback(err)) return { kind: "client", message: `${err.name}: ${err.message}` };
     if (err?.driverError) return err.driverError; // raised inside an fmi callback
     if (err instanceof msal.AuthError) {
         const fromServer = err instanceof msal.ServerError || err.status !== undefined || err.errorNo !== undefined;
@@ -101,6 +117,7 @@ function trustedCa(caCert) {
 class App {
     constructor(req, apps) {
         this.contexts = [];
+        this.authority = req.authority;
         // Before the CA check: an unsupported credential is unsupported anywhere.
         const credential = this.credential(req.credential, apps);
         trustedCa(req.ca_cert);
@@ -167,11 +184,30 @@ class App {
                     },
                 };
             }
+            case "legacy_callback":
+                return { clientAssertion: this.legacyCallback(cred.assertion) };
+            case "failing_callback":
+                return { clientAssertion: this.failingCallback(cred.message) };
             default:
                 throw new DriverError("driver", `unknown credential type '${cred.type}'`);
         }
     }
 }
+
+App.prototype.legacyCallback = function legacyCallback(assertion) {
+    // No parameter: whatever msal-node passes, this callback takes nothing.
+    return async () => {
+        this.contexts.push({});
+        return assertion;
+    };
+};
+
+App.prototype.failingCallback = function failingCallback(message) {
+    return async (config) => {
+        this.contexts.push(normalizeContext(config));
+        throw new CallbackFailure(message);
+    };
+};
 
 // Fields each command cannot do without, so a malformed request gets a
 // readable driver error instead of a TypeError from deep inside msal-node.
@@ -207,13 +243,25 @@ const commands = {
         if (req.mtls_pop) throw unsupported("mTLS proof-of-possession");
         const request = { scopes: req.scopes };
         if (req.fmi_path !== undefined) request.fmiPath = req.fmi_path;
+        // null or a non-string, passed unconverted
+        if (Object.hasOwn(req, "fmi_path_value")) request.fmiPath = req.fmi_path_value;
         return tokenReply(await app(req).msal.acquireTokenByClientCredential(request));
     },
 
-    acquire_by_user_fic: async (req) => tokenReply(
-        await app(req).msal.acquireTokenByUserFederatedIdentityCredential({
+    acquire_by_user_fic: async (req) => {
+        if (req.force_refresh) throw unsupported("force-refresh option on user_fic (it always reaches the network)");
+        const request = {
             scopes: req.scopes, assertion: req.assertion, username: req.username, userObjectId: req.user_id,
-        })),
+        };
+        if (req.claims !== undefined && req.claims !== null) request.claims = req.claims;
+        // msal-node overrides the tenant with a per-request authority.
+        if (req.tenant !== undefined && req.tenant !== null) {
+            const authority = new URL(app(req).authority);
+            authority.pathname = `/${req.tenant}`;
+            request.authority = authority.href.replace(/\/$/, "");
+        }
+        return tokenReply(await app(req).msal.acquireTokenByUserFederatedIdentityCredential(request));
+    },
 
     acquire_silent: async (req) => {
         const target = app(req);
@@ -259,7 +307,8 @@ export async function handle(line) {
         if (missing.length) throw new DriverError("driver", `missing field(s) ${missing.join(", ")}`);
         return { id, ok: true, ...(await command(req)) };
     } catch (err) {
-        if (!(err instanceof DriverError) && !(err instanceof msal.AuthError) && !err?.driverError) {
+        if (!(err instanceof DriverError) && !(err instanceof msal.AuthError) && !err?.driverError
+            && !raisedByCallback(err)) {
             console.error(err); // glue failure: keep the stack for whoever debugs it
         }
         return { id, ok: false, error: errorBody(err) };

@@ -46,6 +46,13 @@ test("features msal-node lacks are unsupported before any request", () => {
     assert.deepEqual(replies.map((r) => r.error.kind), ["unsupported", "unsupported", "unsupported", "unsupported"]);
 });
 
+test("options msal-node lacks on user_fic are unsupported", () => {
+    const { replies: [reply] } = run(JSON.stringify({
+        id: 1, cmd: "acquire_by_user_fic", app: "a", scopes: ["s"], assertion: "t", username: "u", force_refresh: true,
+    }));
+    assert.equal(reply.error.kind, "unsupported", JSON.stringify(reply));
+});
+
 test("a CA the process was not started with is refused with the reason", () => {
     const { replies: [reply] } = run(JSON.stringify({
         id: 1, cmd: "configure", app: "a", client_id: "c", authority: "https://localhost:1/t",

@@ -35,8 +35,14 @@ def capabilities():
         "user_fic": hasattr(cca, "acquire_token_by_user_federated_identity_credential"),
     }
     probes["user_fic_by_oid"] = probes["user_fic"]
+    # The fmi_path keyword takes any value: None and non-strings reach
+    # MSAL's own check unconverted.
+    probes["fmi_path_null"] = probes["fmi_path_untyped"] = probes["fmi_path"]
+    probes["user_fic_claims"] = probes["user_fic"] and "claims_challenge" in inspect.signature(
+        cca.acquire_token_by_user_federated_identity_credential).parameters
     names = ["secret", "certificate", "fmi_path", "context_callback",
-             "user_fic", "user_fic_by_oid", "silent", "cache"]
+             "user_fic", "user_fic_by_oid", "silent", "cache", "legacy_callback",
+             "fmi_path_null", "fmi_path_untyped", "user_fic_claims"]
     return [n for n in names if probes.get(n, True)]
 
 
@@ -50,6 +56,21 @@ class DriverError(Exception):
             self.body["error_codes"] = [int(c) for c in error_codes]
         if status is not None:
             self.body["status"] = status
+
+
+class CallbackFailure(Exception):
+    """What a `failing_callback` raises, so its arrival can be recognised."""
+
+
+def raised_by_callback(error):
+    """True when `error` is, or was caused by, a CallbackFailure."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, CallbackFailure):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def unsupported(what):
@@ -134,7 +155,25 @@ class App:
                 return result["access_token"]
 
             return {"client_assertion": callback}
+        if kind == "legacy_callback":
+            return {"client_assertion": self._legacy_callback(cred["assertion"])}
+        if kind == "failing_callback":
+            return {"client_assertion": self._failing_callback(cred["message"])}
         raise DriverError("driver", "unknown credential type %r" % kind)
+
+    def _legacy_callback(self, assertion):
+        def callback():  # no parameter: MSAL calls it without a context
+            self.contexts.append({})
+            return assertion
+
+        return callback
+
+    def _failing_callback(self, message):
+        def callback(context):
+            self.contexts.append(dict(context))
+            raise CallbackFailure(message)
+
+        return callback
 
     def call(self, fn, *args, **kwargs):
         """Runs one port call; maps its outcome to a token or a DriverError."""
@@ -143,12 +182,18 @@ class App:
             result = fn(*args, **kwargs)
         except DriverError:
             raise
-        except (ValueError, TypeError) as e:  # the port's own validation
-            raise DriverError("client", str(e))
-        except requests.HTTPError as e:  # MSAL raises for 5xx
-            body = parse_json(e.response.text)
-            raise DriverError("service", str(e), body.get("error"),
-                              body.get("error_codes"), e.response.status_code)
+        except Exception as e:
+            if raised_by_callback(e):
+                # The callback's error reached the application: report what
+                # the application received, as it received it.
+                raise DriverError("client", "%s: %s" % (type(e).__name__, e))
+            if isinstance(e, (ValueError, TypeError)):  # the port's own validation
+                raise DriverError("client", str(e))
+            if isinstance(e, requests.HTTPError):  # MSAL raises for 5xx
+                body = parse_json(e.response.text)
+                raise DriverError("service", str(e), body.get("error"),
+                                  body.get("error_codes"), e.response.status_code)
+            raise
         if result is None:
             raise DriverError("client", "MSAL returned None: nothing usable in the cache")
         if "access_token" not in result:
@@ -175,9 +220,10 @@ def service_error(result, status):
 def token_reply(result, account=None):
     token = {
         "access_token": result["access_token"],
-        "token_type": result.get("token_type", "Bearer"),
         "source": result.get("token_source", "identity_provider"),
     }
+    if "token_type" in result:
+        token["token_type"] = result["token_type"]
     if account:
         token["account"] = account
     if result.get("id_token_claims"):
@@ -244,13 +290,20 @@ class Driver:
             raise unsupported("mTLS proof-of-possession")
         app = self.app(req)
         kwargs = {"fmi_path": req["fmi_path"]} if "fmi_path" in req else {}
+        if "fmi_path_value" in req:  # null or a non-string, passed unconverted
+            kwargs = {"fmi_path": req["fmi_path_value"]}
         return token_reply(app.call(app.msal.acquire_token_for_client, req["scopes"], **kwargs))
 
     def acquire_by_user_fic(self, req):
+        if req.get("force_refresh"):
+            raise unsupported("force-refresh option on user_fic (it always reaches the network)")
+        if req.get("tenant") is not None:
+            raise unsupported("tenant override on user_fic")
         app = self.app(req)
+        kwargs = {"claims_challenge": req["claims"]} if req.get("claims") is not None else {}
         result = app.call(app.msal.acquire_token_by_user_federated_identity_credential,
                           req["scopes"], req["assertion"],
-                          username=req.get("username"), user_object_id=req.get("user_id"))
+                          username=req.get("username"), user_object_id=req.get("user_id"), **kwargs)
         return token_reply(result, app.account_for(result))
 
     def acquire_silent(self, req):

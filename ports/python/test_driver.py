@@ -50,6 +50,23 @@ class ProtocolTest(unittest.TestCase):
         _, replies = run(*(json.dumps(r) for r in (pop, obj, opt)))
         self.assertEqual([r["error"]["kind"] for r in replies], ["unsupported"] * 3)
 
+    def test_options_msal_lacks_on_user_fic_are_unsupported(self):
+        _, [reply] = run(json.dumps({"id": 1, "cmd": "acquire_by_user_fic", "app": "a", "scopes": ["s"],
+                                     "assertion": "t", "username": "u", "force_refresh": True}))
+        self.assertEqual(reply["error"]["kind"], "unsupported", reply)
+
+    def test_an_error_the_callback_raised_is_recognised_through_wrapping(self):
+        sys.path.insert(0, os.path.dirname(DRIVER))
+        import driver
+        try:
+            try:
+                raise driver.CallbackFailure("boom")
+            except driver.CallbackFailure as inner:
+                raise RuntimeError("wrapped") from inner
+        except RuntimeError as outer:
+            self.assertTrue(driver.raised_by_callback(outer))
+        self.assertFalse(driver.raised_by_callback(ValueError("not the callback")))
+
     def test_shutdown_replies_then_exits_zero(self):
         rc, replies = run('{"id":9,"cmd":"shutdown"}', '{"id":10,"cmd":"hello"}')
         self.assertEqual(rc, 0)

@@ -92,6 +92,18 @@ pub enum Credential {
         #[serde(default)]
         fmi_path_from: FmiPathFrom,
     },
+    /// A callback written before callbacks had a context: it takes no
+    /// argument and returns this assertion. A port without such a form
+    /// answers `unsupported`.
+    LegacyCallback {
+        assertion: String,
+    },
+    /// A callback that raises the port's idiomatic error (an exception, a
+    /// rejected promise, a Go `error`) carrying `message`, to show whether
+    /// the port hands it to the application.
+    FailingCallback {
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,6 +144,22 @@ pub struct AcquireForClient {
     /// Ask for an mTLS proof-of-possession token (`token_type=mtls_pop`).
     #[serde(default)]
     pub mtls_pop: bool,
+    /// An fmi path of any JSON type (`null`, a number), handed to the port
+    /// unconverted; when present it replaces `fmi_path`. `null` here means
+    /// "the application passed null", unlike an absent field. A port whose
+    /// API cannot take that value answers `unsupported`.
+    #[serde(
+        default,
+        deserialize_with = "present_value",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub fmi_path_value: Option<Value>,
+}
+
+/// Keeps an explicit JSON `null` as `Some(Value::Null)`: only an absent
+/// field is `None`.
+fn present_value<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -146,6 +174,19 @@ pub struct AcquireByUserFic {
     pub username: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+    /// Skip the port's cache lookup (msal4j's `forceRefresh`); a port
+    /// without the option answers `unsupported` when it is `true`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub force_refresh: bool,
+    /// A claims request (JSON text) the port sends as `claims`; a port
+    /// without a claims option for user_fic answers `unsupported`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claims: Option<String>,
+    /// A tenant id replacing the authority's tenant for this request
+    /// (msal4j `tenant`, MSAL Go `WithTenantID`, msal-node's per-request
+    /// `authority`); a port without one answers `unsupported`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -261,6 +302,12 @@ pub mod capability {
     pub const CACHE: &str = "cache";
     pub const HASH_ALGORITHM: &str = "hash_algorithm";
     pub const ACCOUNT_LOOKUP: &str = "account_lookup";
+    pub const LEGACY_CALLBACK: &str = "legacy_callback";
+    pub const FMI_PATH_NULL: &str = "fmi_path_null";
+    pub const FMI_PATH_UNTYPED: &str = "fmi_path_untyped";
+    pub const USER_FIC_FORCE_REFRESH: &str = "user_fic_force_refresh";
+    pub const USER_FIC_CLAIMS: &str = "user_fic_claims";
+    pub const USER_FIC_TENANT: &str = "user_fic_tenant";
 }
 
 /// Body of the reply to the three acquire commands: `{"token": {...}}`.
@@ -272,7 +319,10 @@ pub struct TokenReply {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TokenResult {
     pub access_token: String,
-    pub token_type: String,
+    /// The token type as the port's result states it; absent when the
+    /// port's result has no such field (msal4j, MSAL Go).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<String>,
     /// Where the port says the token came from.
     pub source: TokenSource,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -341,6 +391,7 @@ mod tests {
                 scopes: vec!["api://AzureADTokenExchange/.default".into()],
                 fmi_path: Some("agent-1".into()),
                 mtls_pop: false,
+                fmi_path_value: None,
             }),
         };
         let line = serde_json::to_string(&req).unwrap();
@@ -351,6 +402,36 @@ mod tests {
         assert_eq!(serde_json::from_str::<Request>(&line).unwrap(), req);
         let hello: Request = serde_json::from_str(r#"{"id":1,"cmd":"hello"}"#).unwrap();
         assert_eq!(hello.command, Command::Hello);
+    }
+
+    #[test]
+    fn an_explicit_null_fmi_path_is_not_an_absent_one() {
+        let parse = |line: &str| match serde_json::from_str::<Request>(line).unwrap().command {
+            Command::AcquireForClient(a) => a.fmi_path_value,
+            other => panic!("parsed as {other:?}"),
+        };
+        let base = r#"{"id":1,"cmd":"acquire_for_client","app":"a","scopes":[]"#;
+        assert_eq!(parse(&format!("{base}}}")), None);
+        assert_eq!(
+            parse(&format!(r#"{base},"fmi_path_value":null}}"#)),
+            Some(Value::Null)
+        );
+        assert_eq!(
+            parse(&format!(r#"{base},"fmi_path_value":42}}"#)),
+            Some(Value::from(42))
+        );
+        let line = serde_json::to_string(&Request {
+            id: 1,
+            command: Command::AcquireForClient(AcquireForClient {
+                app: "a".into(),
+                scopes: vec![],
+                fmi_path: None,
+                mtls_pop: false,
+                fmi_path_value: Some(Value::Null),
+            }),
+        })
+        .unwrap();
+        assert!(line.ends_with(r#""fmi_path_value":null}"#), "{line}");
     }
 
     #[test]

@@ -186,7 +186,7 @@ fn account_info(a: &msal_ref::Account) -> AccountInfo {
 fn token_reply(r: AuthResult) -> Map<String, Value> {
     let token = TokenResult {
         access_token: r.access_token,
-        token_type: r.token_type,
+        token_type: Some(r.token_type),
         source: match r.source {
             TokenSource::Cache => proto::TokenSource::Cache,
             TokenSource::IdentityProvider => proto::TokenSource::IdentityProvider,
@@ -344,6 +344,12 @@ impl ReferenceDriver {
                     }
                 })
             }
+            proto::Credential::LegacyCallback { .. } => {
+                return Err(unsupported(
+                    "zero-argument assertion callback: its callbacks always take the context",
+                ));
+            }
+            proto::Credential::FailingCallback { message } => failing_callback(message, contexts),
         })
     }
 
@@ -351,6 +357,11 @@ impl ReferenceDriver {
         &self,
         c: proto::AcquireForClient,
     ) -> Result<Map<String, Value>, DriverError> {
+        if c.fmi_path_value.is_some() {
+            return Err(unsupported(
+                "untyped fmi path: `fmi_path` takes a string, never null or a number",
+            ));
+        }
         let client = self.app(&c.app)?.client.clone();
         let mut request = client.acquire_token_for_client(c.scopes);
         if let Some(p) = c.fmi_path {
@@ -370,14 +381,31 @@ impl ReferenceDriver {
         &self,
         c: proto::AcquireByUserFic,
     ) -> Result<Map<String, Value>, DriverError> {
+        if c.force_refresh {
+            return Err(unsupported("force-refresh option on user_fic"));
+        }
+        if c.claims.is_some() {
+            return Err(unsupported("claims option on user_fic"));
+        }
+        if c.tenant.is_some() {
+            return Err(unsupported("tenant override on user_fic"));
+        }
         let client = self.app(&c.app)?.client.clone();
-        // msal-ref's API takes exactly one identifier, so "both" and
-        // "neither" are refused here, client-side, as the ports do.
+        // `UserId` holds exactly one identifier: an application cannot make
+        // this call with both or neither, so there is no answer to report.
         let user = match (c.username, c.user_id) {
             (Some(upn), None) => UserId::Upn(upn),
             (None, Some(oid)) => UserId::Oid(oid),
-            (Some(_), Some(_)) => return Err(client_refusal("both username and user_id given")),
-            (None, None) => return Err(client_refusal("neither username nor user_id given")),
+            (Some(_), Some(_)) => {
+                return Err(unsupported(
+                    "call with both username and user_id: UserId holds exactly one",
+                ));
+            }
+            (None, None) => {
+                return Err(unsupported(
+                    "call without username or user_id: UserId holds exactly one",
+                ));
+            }
         };
         client
             .acquire_token_by_user_fic(c.scopes, c.assertion, user)
@@ -403,6 +431,29 @@ impl ReferenceDriver {
             .map(token_reply)
             .map_err(|e| msal_error(&e))
     }
+}
+
+fn unsupported(what: &str) -> DriverError {
+    DriverError {
+        kind: ErrorKind::Unsupported,
+        message: format!("msal-ref has no {what}"),
+        error: None,
+        error_codes: vec![],
+        status: None,
+    }
+}
+
+/// A callback that records its context and fails with `message`.
+fn failing_callback(message: &str, contexts: &Arc<Mutex<Vec<Value>>>) -> msal_ref::Credential {
+    let (message, contexts) = (message.to_owned(), contexts.clone());
+    msal_ref::Credential::assertion_callback(move |ctx: AssertionRequestOptions| {
+        contexts
+            .lock()
+            .expect("contexts lock")
+            .push(context_json(&ctx));
+        let message = message.clone();
+        async move { Err::<String, BoxError>(message.into()) }
+    })
 }
 
 fn client_refusal(message: &str) -> DriverError {

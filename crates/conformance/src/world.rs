@@ -178,7 +178,18 @@ impl FicWorld {
     /// requests had reached the IdP before it.
     pub async fn acquire(&mut self, command: Command) -> StepResult {
         self.journal_before_last = self.mock().await?.journal().len();
+        let name = command_name(&command);
         let reply = self.send(command).await?;
+        // A port that cannot even make the call has no answer to judge.
+        if let (false, Some(e)) = (reply.ok, &reply.error)
+            && e.kind == crate::driver_protocol::ErrorKind::Unsupported
+        {
+            return Err(StepError::Unsupported {
+                port: self.port(),
+                command: name,
+                message: e.message.clone(),
+            });
+        }
         self.last = Some(reply);
         Ok(())
     }

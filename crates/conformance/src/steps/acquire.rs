@@ -44,6 +44,7 @@ async fn acquire_for_client(
         scopes: vec![EXCHANGE_SCOPE.to_owned()],
         fmi_path,
         mtls_pop,
+        fmi_path_value: None,
     });
     w.acquire(command).await
 }
@@ -79,6 +80,9 @@ async fn acquire_user_token(
         assertion,
         username,
         user_id,
+        force_refresh: false,
+        claims: None,
+        tenant: None,
     });
     w.acquire(command).await
 }

@@ -11,11 +11,14 @@
 pub mod acquire;
 pub mod apps;
 pub mod cache;
+pub mod callbacks;
 pub mod directory;
+pub mod inputs;
 pub mod raw;
 pub mod refusals;
 pub mod requests;
 pub mod snapshot;
+pub mod stored;
 pub mod tokens;
 
 use serde_json::Value;

@@ -33,9 +33,16 @@ async fn claim(w: &mut FicWorld, name: String, value: String) -> StepResult {
 #[then(regex = r#"^the token's type is "([^"]*)"$"#)]
 async fn token_type(w: &mut FicWorld, want: String) -> StepResult {
     let token = last_token(w)?;
-    check(token.token_type.eq_ignore_ascii_case(&want), || {
-        format!("the token's type is {:?}", token.token_type)
-    })
+    check(
+        token
+            .token_type
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case(&want)),
+        || match &token.token_type {
+            Some(t) => format!("the token's type is {t:?}"),
+            None => "the client's result states no token type".to_owned(),
+        },
+    )
 }
 
 #[then(regex = r"^the token is (the one|not the one) remembered as ([A-Z][A-Z0-9]*)$")]

@@ -64,17 +64,20 @@ public final class Driver {
 
     // Announced honestly for 1.26.0: the assertion callback returns a String
     // only (msal4j has no AssertionResponse type, so no jwt-pop), there is no
-    // mTLS PoP for confidential clients, and the hash is fixed. The account
-    // lookup is fixed too, but it is the subject of the seeds (PR #1026):
-    // user_fic looks in the cache first, matching the account by OID or UPN
-    // only. So `account_lookup: strict` is accepted as a statement of what
-    // msal4j does, and `single_account_fallback` is refused: the released
-    // version has no such fallback.
+    // mTLS PoP for confidential clients, and the hash and the account lookup
+    // are fixed (no option chooses them). Callable<String> is the callback
+    // without context; the builder's fmiPath takes a null String; user_fic
+    // parameters have forceRefresh and claims.
     static final List<String> CAPABILITIES = List.of("secret", "certificate", "fmi_path",
-            "context_callback", "user_fic", "user_fic_by_oid", "silent", "cache", "account_lookup");
+            "context_callback", "user_fic", "user_fic_by_oid", "silent", "cache", "legacy_callback",
+            "fmi_path_null", "user_fic_force_refresh", "user_fic_claims", "user_fic_tenant");
 
-    /** The only account lookup msal4j's cache-first user_fic has. */
-    static final String BUILT_IN_ACCOUNT_LOOKUP = "strict";
+    /** What a failing_callback throws, so its arrival can be recognised. */
+    static final class CallbackFailure extends RuntimeException {
+        CallbackFailure(String message) {
+            super(message);
+        }
+    }
 
     static final Pattern AADSTS = Pattern.compile("^AADSTS(\\d+)");
 
@@ -220,13 +223,6 @@ public final class Driver {
             Set<String> set = new TreeSet<>();
             for (Map.Entry<?, ?> e : ((Map<?, ?>) options).entrySet()) {
                 if (e.getValue() == null) continue;
-                if ("account_lookup".equals(e.getKey())) {
-                    if (!BUILT_IN_ACCOUNT_LOOKUP.equals(e.getValue())) {
-                        throw new DriverError("unsupported", "msal4j " + libraryVersion()
-                                + " has no account lookup " + e.getValue() + ": its cache-first user_fic matches the account by OID or UPN only (strict)");
-                    }
-                    continue;
-                }
                 set.add(String.valueOf(e.getKey()));
             }
             if (!set.isEmpty()) {
@@ -304,6 +300,10 @@ public final class Driver {
                     };
                     return ClientCredentialFactory.createFromCallback(callback);
                 }
+                case "legacy_callback":
+                    return ClientCredentialFactory.createFromCallback(legacyCallback(app, str(cred, "assertion")));
+                case "failing_callback":
+                    return ClientCredentialFactory.createFromCallback(failingCallback(app, str(cred, "message")));
                 default:
                     throw driverError("unknown credential type '" + type + "'");
             }
@@ -314,6 +314,21 @@ public final class Driver {
         } catch (Exception e) {
             throw portError(e);
         }
+    }
+
+    /** The callback without context: msal4j's Callable<String> form. */
+    static java.util.concurrent.Callable<String> legacyCallback(App app, String assertion) {
+        return () -> {
+            app.contexts.add(new LinkedHashMap<>());
+            return assertion;
+        };
+    }
+
+    static Function<AssertionRequestOptions, String> failingCallback(App app, String message) {
+        return ctx -> {
+            app.contexts.add(contextOf(ctx));
+            throw new CallbackFailure(message);
+        };
     }
 
     static Map<String, Object> contextOf(AssertionRequestOptions ctx) {
@@ -380,6 +395,9 @@ public final class Driver {
         }
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof DriverError) return (DriverError) t;
+            // The callback's error reached the application: report what the
+            // application received, as it received it.
+            if (t instanceof CallbackFailure) return new DriverError("client", e.getClass().getSimpleName() + ": " + e.getMessage());
             if (t.getCause() == t) break;
         }
         if (e instanceof MsalServiceException) {
@@ -396,11 +414,25 @@ public final class Driver {
         if (e instanceof MsalClientException && e.getCause() instanceof IOException) {
             return driverError(e.getMessage());
         }
-        if (e instanceof MsalClientException || e instanceof IllegalArgumentException
-                || e instanceof NullPointerException) {
+        if (e instanceof MsalClientException || e instanceof IllegalArgumentException) {
             return new DriverError("client", String.valueOf(e.getMessage()));
         }
+        // A NullPointerException is msal4j's answer only when msal4j threw it;
+        // one from the driver's own code is the driver's failure.
+        if (e instanceof NullPointerException && thrownByMsal4j(e)) {
+            return new DriverError("client", e.toString());
+        }
         return driverError(e.toString());
+    }
+
+    /** The first frame outside the JDK (Objects.requireNonNull and the like) is msal4j's. */
+    static boolean thrownByMsal4j(Throwable e) {
+        for (StackTraceElement frame : e.getStackTrace()) {
+            String cls = frame.getClassName();
+            if (cls.startsWith("java.") || cls.startsWith("javax.") || cls.startsWith("jdk.") || cls.startsWith("sun.")) continue;
+            return cls.startsWith("com.microsoft.aad.msal4j.");
+        }
+        return false;
     }
 
     interface PortCall {
@@ -423,8 +455,7 @@ public final class Driver {
     static Map<String, Object> tokenReply(IAuthenticationResult result, IAccount account) {
         Map<String, Object> token = new LinkedHashMap<>();
         token.put("access_token", result.accessToken());
-        // IAuthenticationResult has no token type; these flows return bearer tokens.
-        token.put("token_type", "Bearer");
+        // IAuthenticationResult states no token type, so none is reported.
         TokenSource source = result.metadata() == null ? null : result.metadata().tokenSource();
         token.put("source", source == TokenSource.CACHE ? "cache" : "identity_provider");
         if (account != null) token.put("account", accountInfo(account));
@@ -462,9 +493,15 @@ public final class Driver {
             throw new DriverError("unsupported", "msal4j " + libraryVersion() + " has no mTLS proof-of-possession");
         }
         String fmiPath = optStr(req, "fmi_path");
+        boolean nullFmiPath = req.containsKey("fmi_path_value");
+        if (nullFmiPath && req.get("fmi_path_value") != null) {
+            throw new DriverError("unsupported", "msal4j " + libraryVersion()
+                    + " has no untyped fmi path: ClientCredentialParametersBuilder.fmiPath takes a String");
+        }
         IAuthenticationResult result = call(app, () -> {
             ClientCredentialParameters.ClientCredentialParametersBuilder b = ClientCredentialParameters.builder(scopes);
             if (fmiPath != null) b.fmiPath(fmiPath);
+            if (nullFmiPath) b.fmiPath(null);
             return app.msal.acquireToken(b.build()).get();
         });
         return tokenReply(result, null);
@@ -477,16 +514,25 @@ public final class Driver {
         String username = optStr(req, "username");
         String userId = optStr(req, "user_id");
         if (username != null && userId != null) {
-            // msal4j's public API has one builder per identifier and no way to
-            // pass both, so the port refuses this by construction.
-            throw new DriverError("client", "msal4j " + libraryVersion()
-                    + ": UserFederatedIdentityCredentialParameters.builder takes a username or a userObjectId, never both");
+            // One public builder per identifier (the builder's username and
+            // userObjectId setters are package-private): an application
+            // cannot make this call, so msal4j has no answer to report.
+            throw new DriverError("unsupported", "msal4j " + libraryVersion()
+                    + " has no call with both a username and a user object id");
         }
+        boolean forceRefresh = bool(req, "force_refresh");
+        String claims = optStr(req, "claims");
+        String tenant = optStr(req, "tenant");
         IAuthenticationResult result = call(app, () -> {
-            UserFederatedIdentityCredentialParameters params = userId != null
-                    ? UserFederatedIdentityCredentialParameters.builder(scopes, UUID.fromString(userId), assertion).build()
-                    : UserFederatedIdentityCredentialParameters.builder(scopes, username, assertion).build();
-            return app.msal.acquireToken(params).get();
+            // Neither identifier: the username builder with a null username,
+            // as an application would call it.
+            UserFederatedIdentityCredentialParameters.UserFederatedIdentityCredentialParametersBuilder b = userId != null
+                    ? UserFederatedIdentityCredentialParameters.builder(scopes, UUID.fromString(userId), assertion)
+                    : UserFederatedIdentityCredentialParameters.builder(scopes, username, assertion);
+            if (forceRefresh) b.forceRefresh(true);
+            if (claims != null) b.claims(com.microsoft.aad.msal4j.ClaimsRequest.formatAsClaimsRequest(claims));
+            if (tenant != null) b.tenant(tenant);
+            return app.msal.acquireToken(b.build()).get();
         });
         IAccount account = result.account();
         if (account != null) {

@@ -99,12 +99,48 @@ class DriverTest {
     }
 
     @Test
-    void strictAccountLookupIsWhatMsal4jDoes() throws Exception {
+    void noAccountLookupOptionNotEvenStrict() throws Exception {
+        // msal4j has no option choosing the lookup: accepting "strict" would
+        // be the driver stating msal4j's policy for it.
         Map<String, Object> r = session("{\"id\":1,\"cmd\":\"configure\",\"app\":\"a\",\"client_id\":\"c\",\"authority\":\"https://localhost:1/t\","
                 + "\"ca_cert\":\"/nonexistent\",\"credential\":{\"type\":\"secret\",\"secret\":\"s\"},\"options\":{\"account_lookup\":\"strict\"}}").get(0);
-        // Past the options check, the missing CA file is what fails.
-        assertEquals("driver", kind(r), r.toString());
-        assertTrue(r.toString().contains("/nonexistent"), r.toString());
+        assertEquals("unsupported", kind(r), r.toString());
+    }
+
+    @Test
+    void callsMsal4jCannotMakeAreUnsupportedAndItsOwnRefusalsReported() throws Exception {
+        String authority = "https://localhost:" + server.getAddress().getPort() + "/" + TENANT;
+        String user = "\"cmd\":\"acquire_by_user_fic\",\"app\":\"a\",\"scopes\":[\"api://contoso-api/read\"],\"assertion\":\"T2\"";
+        List<Map<String, Object>> rs = session(
+                configure(1, "a", "agent-1", authority, dir.resolve("ca.pem").toString(), "{\"type\":\"secret\",\"secret\":\"s\"}"),
+                "{\"id\":2," + user + ",\"username\":\"alice@contoso.com\",\"user_id\":\"" + OID + "\"}",
+                "{\"id\":3," + user + "}",
+                "{\"id\":4,\"cmd\":\"acquire_for_client\",\"app\":\"a\",\"scopes\":[\"x/.default\"],\"fmi_path_value\":42}",
+                "{\"id\":5,\"cmd\":\"acquire_for_client\",\"app\":\"a\",\"scopes\":[\"x/.default\"],\"fmi_path_value\":null}");
+        assertEquals(true, rs.get(0).get("ok"), rs.get(0).toString());
+        assertEquals("unsupported", kind(rs.get(1)), rs.get(1).toString());
+        // Neither identifier: msal4j's own validateNotBlank("username", null).
+        assertEquals("client", kind(rs.get(2)), rs.get(2).toString());
+        assertTrue(rs.get(2).toString().contains("username"), rs.get(2).toString());
+        assertEquals("unsupported", kind(rs.get(3)), rs.get(3).toString());
+        assertEquals("client", kind(rs.get(4)), rs.get(4).toString());
+    }
+
+    @Test
+    void aNullPointerExceptionIsMsal4jsAnswerOnlyWhenMsal4jThrewIt() {
+        NullPointerException own = new NullPointerException("driver glue");
+        assertEquals("driver", Driver.portError(own).kind);
+        NullPointerException port = new NullPointerException("inside msal4j");
+        port.setStackTrace(new StackTraceElement[]{
+                new StackTraceElement("com.microsoft.aad.msal4j.Some", "call", "Some.java", 1)});
+        assertEquals("client", Driver.portError(port).kind);
+        NullPointerException viaJdk = new NullPointerException("requireNonNull in msal4j");
+        viaJdk.setStackTrace(new StackTraceElement[]{
+                new StackTraceElement("java.util.Objects", "requireNonNull", "Objects.java", 1),
+                new StackTraceElement("com.microsoft.aad.msal4j.Some", "call", "Some.java", 1)});
+        assertEquals("client", Driver.portError(viaJdk).kind);
+        assertEquals("client", Driver.portError(new RuntimeException("wrapped",
+                new Driver.CallbackFailure("boom"))).kind);
     }
 
     @Test
