@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use conformance::authority::AuthorityMode;
 use conformance::divergences::{self, Divergences};
 use conformance::matrix::{MatrixOptions, run_matrix};
 use conformance::port_driver::repo_root;
@@ -31,6 +32,9 @@ pub struct RunArgs {
     /// The longest one driver command may take, in seconds.
     #[arg(long, env = "FIC_DRIVER_TIMEOUT_SECS", default_value_t = 60)]
     command_timeout: u64,
+    /// The authority the clients get: production (https://login.microsoftonline.com/<tenant> through the mock's proxy) or localhost (the mock's own https://localhost:PORT/<tenant>).
+    #[arg(long, value_name = "MODE", default_value = "production")]
+    authority: AuthorityMode,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -80,7 +84,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if !suite::has_features(&features_dir) {
         return Err(RunError::NoFeatures(features_dir).into());
     }
-    let divergences = Divergences::load(&root.join(divergences::DEFAULT_PATH))?;
+    let divergences =
+        Divergences::load(&root.join(divergences::DEFAULT_PATH))?.for_authority(args.authority);
     let options = MatrixOptions {
         root,
         ports,
@@ -89,10 +94,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         filtered: args.tags.is_some(),
         command_timeout: Duration::from_secs(args.command_timeout),
     };
-    let runner = suite::matrix_runner(features_dir, args.tags.clone());
+    let runner = suite::matrix_runner(features_dir, args.tags.clone(), args.authority);
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let matrix = runtime.block_on(run_matrix(&options, &divergences, runner));
 
+    println!("authority: {}", args.authority);
     print!("{}", report::table(&matrix));
     for (format, path) in reports {
         let text = match format {

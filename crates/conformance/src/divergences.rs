@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::authority::AuthorityMode;
 use crate::ports::{ALL, Port};
 
 /// The repository's declarations, relative to its root.
@@ -84,6 +85,10 @@ pub struct Divergence {
     /// divergence and fails the run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step: Option<String>,
+    /// The only authority mode the declaration holds in (`production` or
+    /// `localhost`); absent, it holds in both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority: Option<AuthorityMode>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -139,7 +144,16 @@ impl Divergences {
                     });
                 }
             }
-            if !seen.insert((d.port.as_str(), d.scenario.as_str())) {
+            // Once per mode: an entry for both modes clashes with any other.
+            let modes = match d.authority {
+                Some(mode) => vec![mode],
+                None => vec![AuthorityMode::Production, AuthorityMode::Localhost],
+            };
+            let fresh = modes
+                .into_iter()
+                .map(|mode| seen.insert((d.port.as_str(), d.scenario.as_str(), mode)))
+                .all(|inserted| inserted);
+            if !fresh {
                 return Err(DivergenceError::Duplicate {
                     path: path.to_path_buf(),
                     port: d.port.clone(),
@@ -150,6 +164,18 @@ impl Divergences {
         Ok(Divergences {
             entries: file.divergence,
         })
+    }
+
+    /// The declarations that hold in one authority mode.
+    pub fn for_authority(&self, mode: AuthorityMode) -> Divergences {
+        Divergences {
+            entries: self
+                .entries
+                .iter()
+                .filter(|d| d.authority.is_none_or(|m| m == mode))
+                .cloned()
+                .collect(),
+        }
     }
 
     /// The declaration for this port and scenario, if any.
@@ -198,6 +224,22 @@ mod tests {
     }
 
     #[test]
+    fn a_declaration_may_hold_in_one_authority_mode_only() {
+        let d = parse(
+            "[[divergence]]\nport = \"java\"\nscenario = \"S\"\nwhat = \"w\"\nspec = \"s\"\nauthority = \"localhost\"\n\
+             [[divergence]]\nport = \"java\"\nscenario = \"S\"\nwhat = \"other\"\nspec = \"s\"\nauthority = \"production\"\n\
+             [[divergence]]\nport = \"go\"\nscenario = \"S\"\nwhat = \"w\"\nspec = \"s\"\n",
+        )
+        .unwrap();
+        let local = d.for_authority(AuthorityMode::Localhost);
+        assert_eq!(local.find("java", "S").unwrap().what, "w");
+        assert!(local.find("go", "S").is_some());
+        let prod = d.for_authority(AuthorityMode::Production);
+        assert_eq!(prod.find("java", "S").unwrap().what, "other");
+        assert!(prod.find("go", "S").is_some());
+    }
+
+    #[test]
     fn refuses_what_would_make_the_file_dishonest() {
         let unknown = parse(
             "[[divergence]]\nport = \"ruby\"\nscenario = \"S\"\nwhat = \"w\"\nspec = \"s\"\n",
@@ -210,6 +252,11 @@ mod tests {
         let twice = "[[divergence]]\nport = \"go\"\nscenario = \"S\"\nwhat = \"w\"\nspec = \"s\"\n";
         assert!(matches!(
             parse(&twice.repeat(2)),
+            Err(DivergenceError::Duplicate { .. })
+        ));
+        let per_mode = "[[divergence]]\nport = \"go\"\nscenario = \"S\"\nwhat = \"w\"\nspec = \"s\"\nauthority = \"localhost\"\n";
+        assert!(matches!(
+            parse(&format!("{twice}{per_mode}")),
             Err(DivergenceError::Duplicate { .. })
         ));
         let typo =

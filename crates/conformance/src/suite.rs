@@ -17,6 +17,7 @@ use cucumber::{World as _, event, gherkin, parser, writer};
 use futures::FutureExt;
 use serde::Serialize;
 
+use crate::authority::AuthorityMode;
 use crate::client_under_test::ClientFactory;
 use crate::driver_protocol::{Command, Hello};
 use crate::world::{ACTIVE, FicWorld, SuiteContext, UNSUPPORTED_MARK};
@@ -28,8 +29,12 @@ pub struct SuiteOptions {
     pub tag_filter: Option<String>,
     /// One fresh client under test per scenario.
     pub factory: ClientFactory,
-    /// The port's name: `rust`, `python`, ...; snapshots live in `snapshots/<port>/`.
+    /// The port's name: `rust`, `python`, ...; snapshots live in the
+    /// authority mode's folder for it.
     pub port: String,
+    /// Which authority the clients get (`AuthorityMode::snapshot_dir`,
+    /// `AuthorityMode::runs`).
+    pub authority: AuthorityMode,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -143,6 +148,7 @@ fn indent(text: &str, prefix: &str) -> String {
 pub fn matrix_runner(
     features_dir: PathBuf,
     tag_filter: Option<String>,
+    authority: AuthorityMode,
 ) -> crate::matrix::SuiteRunner {
     Arc::new(move |port, factory| {
         let options = SuiteOptions {
@@ -150,6 +156,7 @@ pub fn matrix_runner(
             tag_filter: tag_filter.clone(),
             factory,
             port,
+            authority,
         };
         async move {
             let report = run_suite(options).await;
@@ -223,10 +230,12 @@ async fn run_here(opts: SuiteOptions) -> SuiteReport {
     *ACTIVE.lock().expect("suite context lock") = Some(Arc::new(SuiteContext {
         port: opts.port.clone(),
         factory: opts.factory.clone(),
-        snapshot_dir: crate::port_driver::repo_root()
-            .join("snapshots")
-            .join(&opts.port),
+        snapshot_dir: opts
+            .authority
+            .snapshot_dir(&crate::port_driver::repo_root(), &opts.port),
+        authority: opts.authority,
     }));
+    let authority = opts.authority;
 
     let not_supported: Arc<Mutex<Vec<(Key, ScenarioOutcome)>>> = Arc::default();
     let skipped = not_supported.clone();
@@ -234,6 +243,9 @@ async fn run_here(opts: SuiteOptions) -> SuiteReport {
                        rule: Option<&gherkin::Rule>,
                        scenario: &gherkin::Scenario| {
         let tags = all_tags(feature, rule, scenario);
+        if !authority.runs(&tags) {
+            return false;
+        }
         if let Some(op) = &tag_filter
             && !op.eval(tags.iter().map(|t| t.trim_start_matches('@')))
         {
@@ -503,6 +515,7 @@ mod tests {
             tag_filter: tags.map(str::to_owned),
             factory,
             port: "stub".into(),
+            authority: AuthorityMode::Localhost,
         })
         .await
     }

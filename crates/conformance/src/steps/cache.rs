@@ -139,7 +139,7 @@ async fn callback_context(w: &mut FicWorld, app: String, fmi: String) -> StepRes
         .last()
         .ok_or_else(|| StepError::Check(format!("{name}'s callback was never called")))?
         .clone();
-    let endpoint = w.mock().await?.token_endpoint();
+    let endpoint = w.target().await?.token_endpoint();
     check(
         last["client_id"] == json!(directory::client_id(&name)?),
         || format!("the callback got client_id {}", last["client_id"]),
