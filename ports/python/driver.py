@@ -96,7 +96,10 @@ class App:
         )
 
     def _record_status(self, response, *args, **kwargs):
-        self.last_status = response.status_code
+        # Only token requests: MSAL Python may fetch instance discovery after
+        # a refused token request, and that 200 is not the refusal's status.
+        if response.request.method == "POST":
+            self.last_status = response.status_code
 
     def _credential(self, cred, apps):
         kind = cred["type"]

@@ -10,7 +10,8 @@
 //!   with instance discovery and authority validation switched off in every
 //!   port (it is no Microsoft cloud). Snapshots in
 //!   `snapshots/localhost/<port>/`. Scenarios about an authority with a port
-//!   (tagged [`LOCALHOST_ONLY_TAG`]) run only here.
+//!   (tagged [`LOCALHOST_ONLY_TAG`]) run only here; scenarios about the
+//!   public cloud's hosts (tagged [`PRODUCTION_ONLY_TAG`]) only in production.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,10 @@ use serde::{Deserialize, Serialize};
 /// Scenarios tagged so need an authority with a port: they run only in
 /// [`AuthorityMode::Localhost`].
 pub const LOCALHOST_ONLY_TAG: &str = "@authority-with-port";
+
+/// Scenarios tagged so are about the public cloud's hosts: they run only in
+/// [`AuthorityMode::Production`].
+pub const PRODUCTION_ONLY_TAG: &str = "@public-cloud";
 
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
@@ -98,7 +103,11 @@ impl AuthorityMode {
 
     /// Whether a scenario with these tags (`@`-prefixed) runs in this mode.
     pub fn runs(self, tags: &[String]) -> bool {
-        self == AuthorityMode::Localhost || !tags.iter().any(|t| t == LOCALHOST_ONLY_TAG)
+        let other_mode_only = match self {
+            AuthorityMode::Production => LOCALHOST_ONLY_TAG,
+            AuthorityMode::Localhost => PRODUCTION_ONLY_TAG,
+        };
+        !tags.iter().any(|t| t == other_mode_only)
     }
 }
 
@@ -130,6 +139,9 @@ mod tests {
         assert!(!AuthorityMode::Production.runs(&with_port));
         assert!(AuthorityMode::Localhost.runs(&with_port));
         assert!(AuthorityMode::Production.runs(&["@leg1".to_owned()]));
+        let public = vec![PRODUCTION_ONLY_TAG.to_owned()];
+        assert!(AuthorityMode::Production.runs(&public));
+        assert!(!AuthorityMode::Localhost.runs(&public));
     }
 
     #[test]

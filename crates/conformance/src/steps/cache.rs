@@ -183,3 +183,23 @@ async fn bound_to_certificate(w: &mut FicWorld, app: String) -> StepResult {
         format!("expected one mtls_pop entry with key_id {x5t:?}: {bound:#?}")
     })
 }
+
+/// The `environment` the client wrote into every entry of its serialized
+/// cache (access tokens, accounts, id tokens, refresh tokens): with the
+/// public cloud's authority, the host it chose to cache under.
+#[then(
+    regex = r#"^every cache entry of (the blueprint|agent A|agent B) has the environment "([^"]+)"$"#
+)]
+async fn entries_environment(w: &mut FicWorld, app: String, environment: String) -> StepResult {
+    let raw = cache(w, &app).await?.raw;
+    let mut seen = Vec::new();
+    for section in ["AccessToken", "Account", "IdToken", "RefreshToken"] {
+        for (key, entry) in raw[section].as_object().into_iter().flatten() {
+            seen.push((key.clone(), entry["environment"].clone()));
+        }
+    }
+    check(
+        !seen.is_empty() && seen.iter().all(|(_, env)| env == &json!(environment)),
+        || format!("{app}'s cache entries and their environment: {seen:#?}"),
+    )
+}
