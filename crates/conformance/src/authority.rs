@@ -117,10 +117,19 @@ mod tests {
 
     #[test]
     fn modes_parse_by_name_and_say_what_they_take() {
-        assert_eq!("production".parse::<AuthorityMode>().unwrap(), AuthorityMode::Production);
-        assert_eq!("localhost".parse::<AuthorityMode>().unwrap(), AuthorityMode::Localhost);
+        assert_eq!(
+            "production".parse::<AuthorityMode>().unwrap(),
+            AuthorityMode::Production
+        );
+        assert_eq!(
+            "localhost".parse::<AuthorityMode>().unwrap(),
+            AuthorityMode::Localhost
+        );
         let err = "cloud".parse::<AuthorityMode>().unwrap_err().to_string();
-        assert!(err.contains("production or localhost") && err.contains("cloud"), "{err}");
+        assert!(
+            err.contains("production or localhost") && err.contains("cloud"),
+            "{err}"
+        );
         assert_eq!(AuthorityMode::default().to_string(), "production");
     }
 

@@ -431,6 +431,13 @@ mod legs {
         port != Port::Java || mode == AuthorityMode::Production
     }
 
+    /// Whether the port says so when it serves an app token from its cache.
+    /// msal4j 1.26.0 reports `TokenSource.IDENTITY_PROVIDER` for its
+    /// client_credentials cache hits too.
+    fn reports_app_cache_hits(port: Port, mode: AuthorityMode) -> bool {
+        app_cache_hits(port, mode) && port != Port::Java
+    }
+
     async fn three_legs(port: Port, launch: Launch, mock: &MockEntra, mode: AuthorityMode) {
         let name = port.name();
         let ca = mock.ca_cert_path().display().to_string();
@@ -453,7 +460,7 @@ mod legs {
         let t1_claims = claims(t1["token"]["access_token"].as_str().unwrap());
         assert_eq!(t1_claims["xms_fmi_path"], AGENT, "{name}: {t1_claims}");
         let again = ok(&mut d, leg1).await;
-        let expected = if app_cache_hits(port, mode) {
+        let expected = if reports_app_cache_hits(port, mode) {
             "cache"
         } else {
             "identity_provider"
