@@ -34,6 +34,10 @@ pub struct ServeArgs {
     /// dropped (counted in GET /_harness/journal's x-journal-dropped header).
     #[arg(long, default_value_t = mock_entra::journal::DEFAULT_CAPACITY)]
     journal_capacity: usize,
+    /// Address of the forward proxy through which clients reach the mock as
+    /// login.microsoftonline.com; by default the --addr IP, a free port.
+    #[arg(long)]
+    proxy_addr: Option<SocketAddr>,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -68,6 +72,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             JtiPolicy::AllowIdenticalResend
         },
         journal_capacity: args.journal_capacity,
+        proxy_addr: args.proxy_addr,
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
@@ -76,9 +81,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             "url": mock.base_url(),
             "ca_cert": mock.ca_cert_path(),
             "tenant_id": mock.tenant_id(),
-            "authority": mock.authority(),
-            "token_endpoint": mock.token_endpoint(),
-            "issuer": mock.issuer(),
+            "proxy": mock.proxy_url().as_str().trim_end_matches('/'),
+            "authority": mock.public_authority(),
+            "token_endpoint": mock.public_token_endpoint(),
+            "issuer": mock.public_issuer(),
+            "local_authority": mock.authority(),
             "journal": format!("{}/_harness/journal", mock.base_url()),
         });
         println!("{ready}");

@@ -71,6 +71,9 @@ pub struct AuthInput<'r> {
     pub basic: Option<(String, String)>,
     /// x5t#S256 of the TLS client certificate, when one was presented.
     pub tls_client_x5t: Option<&'r str>,
+    /// Where the request arrived: which token endpoints an assertion may
+    /// name as its audience.
+    pub origin: crate::impersonation::Origin,
 }
 
 /// The client_id the request names (body, else Basic), before any checking.
@@ -351,7 +354,8 @@ fn check_certificate_assertion(
             Aadsts::AssertionAudience,
             format!(
                 "Got {audiences:?}; expected '{}/{}/oauth2/v2.0/token' or the issuer.",
-                state.base_url, input.tenant_segment
+                state.base_url_at(input.origin),
+                input.tenant_segment
             ),
         ));
     }
@@ -539,7 +543,7 @@ fn audience_ok(state: &MockState, input: &AuthInput<'_>, aud: &str) -> bool {
     let Ok(url) = url::Url::parse(aud) else {
         return false;
     };
-    if !state.is_own_origin(&url) {
+    if !state.names_this_mock(input.origin, &url) {
         return false;
     }
     let path = url.path().trim_end_matches('/');
@@ -589,8 +593,17 @@ fn check_federated(
     let iss = jwt.claim_str("iss").unwrap_or_default();
     let sub = jwt.claim_str("sub").unwrap_or_default();
     let audiences = jwt.audiences();
-    let mock_issuer = state.issuer(&app.tenant_id);
-    let records = state.directory.federated_credentials(app, &mock_issuer);
+    // The records naming "this mock" match either issuer it writes (own
+    // listener, public cloud), each compared exactly like any issuer.
+    let own_issuers = [
+        state.issuer(&app.tenant_id),
+        crate::impersonation::public_issuer(&app.tenant_id),
+    ];
+    let mock_issuer = own_issuers
+        .iter()
+        .find(|own| own.as_str() == iss)
+        .unwrap_or(&own_issuers[0]);
+    let records = state.directory.federated_credentials(app, mock_issuer);
     if records.is_empty() {
         return Err(EntraError::new(
             Aadsts::NoMatchingFederatedRecord,

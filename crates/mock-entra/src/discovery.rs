@@ -1,5 +1,6 @@
 //! What clients read before asking for tokens: the OpenID configuration,
-//! instance discovery and the JWKS (SPEC §7).
+//! instance discovery and the JWKS (SPEC §7), on the own listener and on
+//! every impersonated public-cloud host (docs/protocol.md §8).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,41 +14,45 @@ use serde_json::json;
 
 use crate::aadsts::Aadsts;
 use crate::entra_error::EntraError;
+use crate::impersonation::{self, Origin, PublicHost};
 use crate::state::MockState;
 
 /// Tenant-independent authorities, served with Entra's `{tenantid}` issuer
 /// template.
 const MULTI_TENANT: [&str; 3] = ["common", "organizations", "consumers"];
 
-fn error(state: &MockState, e: EntraError) -> Response {
-    e.into_response_with(&state.base_url, None, state.clock.now())
+fn error(state: &MockState, origin: Origin, e: EntraError) -> Response {
+    e.into_response_with(&state.base_url_at(origin), None, state.clock.now())
 }
 
 pub async fn openid_configuration(
     State(state): State<Arc<MockState>>,
+    origin: Origin,
     Path(segment): Path<String>,
 ) -> Response {
+    let base_url = state.base_url_at(origin);
     let (issuer, path_tenant) = if MULTI_TENANT
         .iter()
         .any(|m| m.eq_ignore_ascii_case(&segment))
     {
         (
-            format!("{}/{{tenantid}}/v2.0", state.base_url),
+            state.issuer_at(origin, "{tenantid}"),
             segment.to_ascii_lowercase(),
         )
     } else if let Some(tenant) = state.directory.tenant(&segment) {
-        (state.issuer(&tenant.id), tenant.id.clone())
+        (state.issuer_at(origin, &tenant.id), tenant.id.clone())
     } else {
         return error(
             &state,
+            origin,
             EntraError::new(
                 Aadsts::TenantNotFound,
                 format!("Tenant '{segment}' not found."),
             ),
         );
     };
-    let base = format!("{}/{path_tenant}", state.base_url);
-    Json(json!({
+    let base = format!("{base_url}/{path_tenant}");
+    let mut document = json!({
         "token_endpoint": format!("{base}/oauth2/v2.0/token"),
         "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic", "tls_client_auth"],
         "jwks_uri": format!("{base}/discovery/v2.0/keys"),
@@ -58,7 +63,7 @@ pub async fn openid_configuration(
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
         "issuer": issuer,
         "request_uri_parameter_supported": false,
-        "userinfo_endpoint": format!("{}/oidc/userinfo", state.base_url),
+        "userinfo_endpoint": format!("{base_url}/oidc/userinfo"),
         "authorization_endpoint": format!("{base}/oauth2/v2.0/authorize"),
         "device_authorization_endpoint": format!("{base}/oauth2/v2.0/devicecode"),
         "http_logout_supported": true,
@@ -69,24 +74,39 @@ pub async fn openid_configuration(
         "cloud_instance_name": state.host,
         "cloud_graph_host_name": state.host,
         "msgraph_host": state.host,
-        "rbac_url": state.base_url,
-    }))
-    .into_response()
+        "rbac_url": base_url,
+    });
+    if let Origin::Public(_) = origin {
+        // The public cloud's own values, as Entra's document carries them.
+        document["userinfo_endpoint"] = "https://graph.microsoft.com/oidc/userinfo".into();
+        document["kerberos_endpoint"] = format!("{base}/kerberos").into();
+        document["cloud_instance_name"] = "microsoftonline.com".into();
+        document["cloud_graph_host_name"] = "graph.windows.net".into();
+        document["msgraph_host"] = "graph.microsoft.com".into();
+        document["rbac_url"] = "https://pas.windows.net".into();
+    }
+    Json(document).into_response()
 }
 
 pub async fn instance_discovery(
     State(state): State<Arc<MockState>>,
+    origin: Origin,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let Some(endpoint) = query.get("authorization_endpoint") else {
-        return error(&state, EntraError::missing("authorization_endpoint"));
+        return error(
+            &state,
+            origin,
+            EntraError::missing("authorization_endpoint"),
+        );
     };
     let own = url::Url::parse(endpoint)
         .ok()
-        .filter(|u| state.is_own_origin(u));
+        .filter(|u| state.names_this_mock(origin, u));
     let Some(url) = own else {
         return error(
             &state,
+            origin,
             EntraError::new(
                 Aadsts::UnknownInstance,
                 format!("'{endpoint}' is not an authority this mock serves."),
@@ -98,6 +118,24 @@ pub async fn instance_discovery(
         .and_then(|mut s| s.next())
         .filter(|s| !s.is_empty())
         .unwrap_or("common");
+    if let Origin::Public(_) = origin {
+        // Entra answers for the whole public cloud, whichever alias the
+        // authorization endpoint names; tenant discovery stays on that alias.
+        let alias = url
+            .host_str()
+            .and_then(PublicHost::parse)
+            .map_or(impersonation::PREFERRED_NETWORK, PublicHost::as_str);
+        return Json(json!({
+            "tenant_discovery_endpoint": format!("https://{alias}/{tenant}/v2.0/.well-known/openid-configuration"),
+            "api-version": "1.1",
+            "metadata": [{
+                "preferred_network": impersonation::PREFERRED_NETWORK,
+                "preferred_cache": impersonation::PREFERRED_CACHE,
+                "aliases": impersonation::PUBLIC_CLOUD_HOSTS,
+            }],
+        }))
+        .into_response();
+    }
     let host_port = format!("{}:{}", state.host, state.port);
     Json(json!({
         "tenant_discovery_endpoint": format!("{}/{tenant}/v2.0/.well-known/openid-configuration", state.base_url),
@@ -111,7 +149,11 @@ pub async fn instance_discovery(
     .into_response()
 }
 
-pub async fn jwks(State(state): State<Arc<MockState>>, Path(segment): Path<String>) -> Response {
+pub async fn jwks(
+    State(state): State<Arc<MockState>>,
+    origin: Origin,
+    Path(segment): Path<String>,
+) -> Response {
     let known = MULTI_TENANT
         .iter()
         .any(|m| m.eq_ignore_ascii_case(&segment))
@@ -119,6 +161,7 @@ pub async fn jwks(State(state): State<Arc<MockState>>, Path(segment): Path<Strin
     if !known {
         return error(
             &state,
+            origin,
             EntraError::new(
                 Aadsts::TenantNotFound,
                 format!("Tenant '{segment}' not found."),

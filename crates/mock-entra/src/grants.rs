@@ -21,6 +21,8 @@ pub struct GrantContext<'s, 'r> {
     pub form: &'r BTreeMap<String, String>,
     pub client: AuthenticatedClient<'s>,
     pub tls_client_x5t: Option<&'r str>,
+    /// Where the request arrived; decides the issuer of what is minted.
+    pub origin: crate::impersonation::Origin,
 }
 
 /// OIDC scopes a user flow may add; they name no resource.
@@ -129,6 +131,7 @@ pub fn client_credentials(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraErro
             fmi_path,
             azpacr: ctx.client.azpacr,
             bound_to,
+            origin: ctx.origin,
         },
     ))
 }
@@ -328,6 +331,7 @@ fn issue_user(ctx: &GrantContext<'_, '_>, user: &User, scopes: &UserScopes<'_>) 
             oidc_scopes: &scopes.oidc,
             client_info: ctx.form.get("client_info").is_some_and(|v| v == "1"),
             azpacr: ctx.client.azpacr,
+            origin: ctx.origin,
         },
     )
 }

@@ -233,6 +233,24 @@ impl Pki {
         self.dir.join("ca.pem")
     }
 
+    /// An ECDSA P-256 server certificate for `names`, signed by the CA, as
+    /// PEM (certificate, key); kept in memory only.
+    pub fn issue_server_certificate(&self, names: &[&str]) -> Result<(String, String), PkiError> {
+        let key = KeyPair::generate()?;
+        let mut params = CertificateParams::new(
+            names
+                .iter()
+                .map(|n| (*n).to_owned())
+                .collect::<Vec<String>>(),
+        )?;
+        params
+            .distinguished_name
+            .push(DnType::CommonName, names.first().copied().unwrap_or("mock"));
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        let cert = params.signed_by(&key, &self.ca)?;
+        Ok((cert.pem(), key.serialize_pem()))
+    }
+
     /// A client certificate signed by the CA (so the mock's TLS listener
     /// accepts it), written to `client-<name>.{pem,key}` in the state dir.
     /// An ECDSA P-256 client certificate signed by the mock's CA (for mTLS).

@@ -18,10 +18,11 @@ use crate::clock::Clock;
 use crate::directory::Directory;
 use crate::entra_error::EntraError;
 use crate::faults::Faults;
+use crate::impersonation;
 use crate::journal::Journal;
 use crate::pki::{Pki, PkiError, TlsIdentity};
 use crate::state::{JtiPolicy, MockState};
-use crate::{discovery, harness_api, token_endpoint};
+use crate::{discovery, harness_api, proxy, token_endpoint};
 
 #[derive(Debug, Clone)]
 pub struct MockConfig {
@@ -37,6 +38,9 @@ pub struct MockConfig {
     pub jti_policy: JtiPolicy,
     /// The most journal entries kept; the oldest are dropped past it.
     pub journal_capacity: usize,
+    /// Where the forward proxy listens (see `proxy`); `None`: the
+    /// listener's IP address, a free port.
+    pub proxy_addr: Option<SocketAddr>,
 }
 
 impl Default for MockConfig {
@@ -49,6 +53,7 @@ impl Default for MockConfig {
             directory: Directory::default_directory(),
             jti_policy: JtiPolicy::default(),
             journal_capacity: crate::journal::DEFAULT_CAPACITY,
+            proxy_addr: None,
         }
     }
 }
@@ -79,6 +84,7 @@ pub struct ConnInfo {
 pub struct MockEntra {
     state: Arc<MockState>,
     url: url::Url,
+    proxy_url: url::Url,
     tenant_id: String,
     stop: watch::Sender<bool>,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
@@ -123,6 +129,27 @@ impl MockEntra {
                 source,
             })?
             .port();
+        let proxy_bind = config
+            .proxy_addr
+            .unwrap_or_else(|| SocketAddr::new(config.addr.ip(), 0));
+        let proxy_listener =
+            TcpListener::bind(proxy_bind)
+                .await
+                .map_err(|source| MockError::Bind {
+                    addr: proxy_bind,
+                    source,
+                })?;
+        let proxy_url = proxy_listener
+            .local_addr()
+            .map(proxy::url_of)
+            .map_err(|source| MockError::Bind {
+                addr: proxy_bind,
+                source,
+            })?;
+        let proxy_tls = proxy::ProxyTls {
+            impersonation: impersonation::tls_config(&pki)?,
+            refusal: impersonation::refusing_tls_config()?,
+        };
         let scheme = if config.tls { "https" } else { "http" };
         let base_url = format!("{scheme}://{}:{port}", config.host);
         let acceptor = if config.tls {
@@ -145,9 +172,16 @@ impl MockEntra {
             refresh_tokens: Mutex::default(),
         });
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(serve(listener, acceptor, router(state.clone()), stopped));
+        let app = router(state.clone());
+        let task = tokio::spawn({
+            let proxied = proxy::serve(proxy_listener, proxy_tls, app.clone(), stopped.clone());
+            async move {
+                tokio::join!(serve(listener, acceptor, app, stopped), proxied);
+            }
+        });
         Ok(MockEntra {
             url: url::Url::parse(&base_url).expect("the base URL is built from valid parts"),
+            proxy_url,
             state,
             tenant_id,
             stop,
@@ -176,6 +210,27 @@ impl MockEntra {
     }
     pub fn issuer(&self) -> String {
         self.state.issuer(&self.tenant_id)
+    }
+    /// The forward proxy (`http://127.0.0.1:PORT`) through which clients
+    /// reach the mock as the public cloud.
+    pub fn proxy_url(&self) -> url::Url {
+        self.proxy_url.clone()
+    }
+    /// `https://login.microsoftonline.com/{tenant id}`: the production
+    /// authority, served through `proxy_url`.
+    pub fn public_authority(&self) -> String {
+        format!(
+            "https://{}/{}",
+            impersonation::PREFERRED_NETWORK,
+            self.tenant_id
+        )
+    }
+    pub fn public_token_endpoint(&self) -> String {
+        format!("{}/oauth2/v2.0/token", self.public_authority())
+    }
+    /// The issuer of tokens minted through the proxy.
+    pub fn public_issuer(&self) -> String {
+        impersonation::public_issuer(&self.tenant_id)
     }
     pub fn ca_cert_pem(&self) -> &str {
         &self.state.pki.ca_cert_pem

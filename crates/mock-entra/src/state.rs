@@ -108,10 +108,15 @@ impl MockState {
         format!("{}/{tenant_id}/v2.0", self.base_url)
     }
 
-    /// The tenant whose issuer `iss` is, when this mock issued it.
+    /// The tenant whose issuer `iss` is, when this mock issued it (on its
+    /// own listener or as the public cloud).
     pub fn tenant_of_issuer(&self, iss: &str) -> Option<&Tenant> {
-        let rest = iss.strip_prefix(&self.base_url)?.strip_prefix('/')?;
-        let tenant_id = rest.strip_suffix("/v2.0")?;
+        let own = || {
+            iss.strip_prefix(&self.base_url)?
+                .strip_prefix('/')?
+                .strip_suffix("/v2.0")
+        };
+        let tenant_id = own().or_else(|| crate::impersonation::tenant_id_of_public_issuer(iss))?;
         self.directory
             .tenants
             .iter()

@@ -21,14 +21,18 @@ use crate::directory::Tenant;
 use crate::entra_error::EntraError;
 use crate::form::{MAX_BODY_BYTES, is_form_content_type, parse_form, parse_query};
 use crate::grants::{self, GrantContext};
+use crate::impersonation::Origin;
 use crate::journal::{DecodedJwt, JournalEntry, Outcome, SECRET_FIELDS, fingerprint};
 use crate::server::ConnInfo;
 use crate::state::MockState;
 
+// An axum handler takes one argument per extractor.
+#[allow(clippy::too_many_arguments)]
 pub async fn token(
     State(state): State<Arc<MockState>>,
     Path(tenant_segment): Path<String>,
     axum::Extension(conn): axum::Extension<ConnInfo>,
+    origin: Origin,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -80,7 +84,13 @@ pub async fn token(
         let form = parse_form(&bytes)?;
         entry.form = redact(&form);
         entry.grant_type = form.get("grant_type").cloned();
-        process(&state, &tenant_segment, &conn, &headers, &form, &mut entry).await
+        let request = Request {
+            tenant_segment: &tenant_segment,
+            conn: &conn,
+            origin,
+            headers: &headers,
+        };
+        process(&state, &request, &form, &mut entry).await
     }
     .await;
 
@@ -103,19 +113,27 @@ pub async fn token(
             entry.outcome.aadsts = Some(error.code);
             tracing::info!(grant = ?entry.grant_type, client = ?entry.client_id, code = error.code, "token refused");
             state.journal.record(entry);
-            error.into_response_with(&state.base_url, correlation.as_deref(), state.clock.now())
+            error.into_response_with(
+                &state.base_url_at(origin),
+                correlation.as_deref(),
+                state.clock.now(),
+            )
         }
     }
 }
 
 async fn process(
     state: &MockState,
-    tenant_segment: &str,
-    conn: &ConnInfo,
-    headers: &HeaderMap,
+    request: &Request<'_>,
     form: &BTreeMap<String, String>,
     entry: &mut JournalEntry,
 ) -> Result<Value, EntraError> {
+    let Request {
+        tenant_segment,
+        conn,
+        origin,
+        headers,
+    } = *request;
     let basic = basic_credentials(headers)?;
     let tenant: Option<&Tenant> = state.directory.tenant(tenant_segment);
     // The journal learns who claims to be asking even when the tenant is wrong.
@@ -125,6 +143,7 @@ async fn process(
         form,
         basic: basic.clone(),
         tls_client_x5t: conn.client_cert_x5t_s256.as_deref(),
+        origin,
     });
     entry.client_id = form
         .get("client_id")
@@ -183,7 +202,16 @@ async fn process(
         form,
         client,
         tls_client_x5t: input.tls_client_x5t,
+        origin,
     })
+}
+
+/// What the request itself says, besides its form.
+struct Request<'r> {
+    tenant_segment: &'r str,
+    conn: &'r ConnInfo,
+    origin: Origin,
+    headers: &'r HeaderMap,
 }
 
 /// `Authorization: Basic base64(client_id:secret)`, both parts

@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 use fic_protocol::{ClientInfo, TOKEN_EXCHANGE_AUDIENCE};
 
 use crate::directory::{App, Tenant, User, fmi_subject};
+use crate::impersonation::Origin;
 use crate::state::{MockState, RefreshGrant};
 
 /// Lifetime of every access token, as Entra's `expires_in` usually reads.
@@ -19,10 +20,16 @@ pub fn sign(state: &MockState, claims: &Value) -> String {
     state.pki.signing.sign_jwt(claims)
 }
 
-fn base_claims(state: &MockState, tenant: &Tenant, aud: &str, now: i64) -> Map<String, Value> {
+fn base_claims(
+    state: &MockState,
+    origin: Origin,
+    tenant: &Tenant,
+    aud: &str,
+    now: i64,
+) -> Map<String, Value> {
     let mut c = Map::new();
     c.insert("aud".into(), aud.into());
-    c.insert("iss".into(), state.issuer(&tenant.id).into());
+    c.insert("iss".into(), state.issuer_at(origin, &tenant.id).into());
     c.insert("iat".into(), now.into());
     c.insert("nbf".into(), now.into());
     c.insert("exp".into(), (now + ACCESS_TOKEN_SECONDS).into());
@@ -45,12 +52,13 @@ pub struct AppTokenRequest<'a> {
     pub azpacr: &'static str,
     /// x5t#S256 of the certificate an `mtls_pop` token is bound to.
     pub bound_to: Option<&'a str>,
+    pub origin: Origin,
 }
 
 /// `client_credentials`: T1 (with `fmi_path`), T2, or an ordinary app token.
 pub fn app_token(state: &MockState, req: &AppTokenRequest<'_>) -> Value {
     let now = state.clock.unix();
-    let mut c = base_claims(state, req.tenant, req.resource, now);
+    let mut c = base_claims(state, req.origin, req.tenant, req.resource, now);
     c.insert("azp".into(), req.app.client_id.clone().into());
     c.insert("azpacr".into(), req.azpacr.into());
     c.insert("idtyp".into(), "app".into());
@@ -99,6 +107,7 @@ pub struct UserTokenRequest<'a> {
     pub oidc_scopes: &'a [String],
     pub client_info: bool,
     pub azpacr: &'static str,
+    pub origin: Origin,
 }
 
 /// `user_fic` and `refresh_token`: access, id and refresh token for a user.
@@ -112,7 +121,7 @@ pub fn user_tokens(state: &MockState, req: &UserTokenRequest<'_>) -> Value {
             &digest[..24],
         )
     };
-    let mut at = base_claims(state, req.tenant, req.resource_app_id, now);
+    let mut at = base_claims(state, req.origin, req.tenant, req.resource_app_id, now);
     at.insert("azp".into(), req.app.client_id.clone().into());
     at.insert("azpacr".into(), req.azpacr.into());
     at.insert("idtyp".into(), "user".into());
@@ -126,7 +135,7 @@ pub fn user_tokens(state: &MockState, req: &UserTokenRequest<'_>) -> Value {
     at.insert("sub".into(), sub.clone().into());
     at.insert("upn".into(), req.user.upn.clone().into());
 
-    let mut id = base_claims(state, req.tenant, &req.app.client_id, now);
+    let mut id = base_claims(state, req.origin, req.tenant, &req.app.client_id, now);
     id.remove("uti");
     id.insert("name".into(), req.user.display_name.clone().into());
     id.insert("oid".into(), req.user.oid.clone().into());
