@@ -151,8 +151,7 @@ impl Divergences {
             };
             let fresh = modes
                 .into_iter()
-                .map(|mode| seen.insert((d.port.as_str(), d.scenario.as_str(), mode)))
-                .all(|inserted| inserted);
+                .all(|mode| seen.insert((d.port.as_str(), d.scenario.as_str(), mode)));
             if !fresh {
                 return Err(DivergenceError::Duplicate {
                     path: path.to_path_buf(),
