@@ -4,14 +4,18 @@
 //! pass / fail / not-supported counts, every failure with its step and the
 //! journal of what reached the IdP, and exits non-zero on any failure.
 //!
-//! Snapshots live in `snapshots/idp/` and `snapshots/rust/`. A missing or different snapshot is
-//! a failure: `INSTA_UPDATE` defaults to `no` here (no file is written);
-//! run with `INSTA_UPDATE=new` to write `.snap.new` files, then review every
-//! one (`cargo insta review`).
+//! The IdP section (`@idp`, no client; snapshots in `snapshots/idp/`) runs
+//! once; the reference client's scenarios run twice: with the production
+//! authority (through the mock's proxy; snapshots in `snapshots/rust/`) and
+//! with the mock's own localhost authority (`snapshots/localhost/rust/`). A
+//! missing or different snapshot is a failure: `INSTA_UPDATE` defaults to
+//! `no` here (no file is written); run with `INSTA_UPDATE=new` to write
+//! `.snap.new` files, then review every one (`cargo insta review`).
 //! Filter with `FIC_TAGS='@user_fic and not @review-finding'`.
 
 use std::process::ExitCode;
 
+use conformance::authority::AuthorityMode;
 use conformance::reference_driver::{PORT, reference_factory};
 use conformance::scenario::Outcome;
 use conformance::suite::{Section, SuiteOptions, default_features_dir, no_client, run_suite};
@@ -28,17 +32,24 @@ fn main() -> ExitCode {
     let tags = std::env::var("FIC_TAGS").ok().filter(|t| !t.is_empty());
     let mut ran = 0;
     let mut success = true;
-    for (section, factory) in [
-        (Section::Idp, no_client()),
-        (Section::Port(PORT.to_owned()), reference_factory()),
-    ] {
+    let sections = [
+        (Section::Idp, AuthorityMode::Production),
+        (Section::Port(PORT.to_owned()), AuthorityMode::Production),
+        (Section::Port(PORT.to_owned()), AuthorityMode::Localhost),
+    ];
+    for (section, authority) in sections {
         let name = section.name().to_owned();
+        let factory = match section {
+            Section::Idp => no_client(),
+            Section::Port(_) => reference_factory(),
+        };
         let report = runtime.block_on(run_suite(SuiteOptions {
             features_dir: default_features_dir(),
             tag_filter: tags.clone(),
             factory,
             section,
             on_finished: None,
+            authority,
         }));
         for s in &report.scenarios {
             let mark = match &s.outcome {
@@ -46,12 +57,12 @@ fn main() -> ExitCode {
                 Outcome::Failed { .. } => "FAIL".to_owned(),
                 Outcome::NotSupported { capability } => format!("not supported ({capability})"),
             };
-            println!("{mark:>6}  {:<6} {} / {}", s.id, s.feature, s.scenario);
+            println!("{mark:>6}  [{authority}] {:<6} {} / {}", s.id, s.feature, s.scenario);
         }
         let (passed, failed, unsupported) = report.counts();
         print!("{}", report.failure_details());
         println!(
-            "\n{} scenarios against `{name}`: {passed} passed, {failed} failed, {unsupported} not supported\n",
+            "\n{} scenarios against `{name}` ({authority} authority): {passed} passed, {failed} failed, {unsupported} not supported\n",
             report.scenarios.len()
         );
         ran += report.scenarios.len() + report.errors.len();

@@ -194,9 +194,10 @@ func (d *driver) hello(request) (map[string]any, error) {
 		"capabilities": capabilities}, nil
 }
 
-// httpClient trusts exactly the mock's CA; proxies from the environment
-// would only get in the way of a loopback server.
-func httpClient(caPath string) (*http.Client, error) {
+// httpClient trusts exactly the mock's CA and uses exactly the request's
+// proxy (none for the mock's own localhost listener): the environment's
+// proxies and CA bundles have no say.
+func httpClient(caPath string, proxy string) (*http.Client, error) {
 	pem, err := os.ReadFile(caPath)
 	if err != nil {
 		return nil, newErr("driver", "ca_cert: %v", err)
@@ -205,13 +206,18 @@ func httpClient(caPath string) (*http.Client, error) {
 	if !pool.AppendCertsFromPEM(pem) {
 		return nil, newErr("driver", "ca_cert %s holds no PEM certificate", caPath)
 	}
-	return &http.Client{
-		Timeout: 60 * time.Second,
-		Transport: &http.Transport{
-			Proxy:           nil,
-			TLSClientConfig: &tls.Config{RootCAs: pool},
-		},
-	}, nil
+	transport := &http.Transport{
+		Proxy:           nil,
+		TLSClientConfig: &tls.Config{RootCAs: pool},
+	}
+	if proxy != "" {
+		u, err := url.Parse(proxy)
+		if err != nil || u.Scheme != "http" || u.Host == "" {
+			return nil, newErr("driver", "proxy %q is not http://host:port", proxy)
+		}
+		transport.Proxy = http.ProxyURL(u)
+	}
+	return &http.Client{Timeout: 60 * time.Second, Transport: transport}, nil
 }
 
 func (d *driver) configure(r request) (map[string]any, error) {
@@ -253,17 +259,22 @@ func (d *driver) configure(r request) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc, err := httpClient(caPath)
+	proxy, _ := r["proxy"].(string)
+	hc, err := httpClient(caPath, proxy)
 	if err != nil {
 		return nil, err
 	}
 	opts := append([]confidential.Option{
 		confidential.WithHTTPClient(hc),
-		// The mock is not a Microsoft cloud: no instance discovery (which is
-		// also what turns off authority validation in MSAL Go).
-		confidential.WithInstanceDiscovery(false),
 		confidential.WithCache(a.cache),
 	}, extra...)
+	if proxy == "" {
+		// The mock's own https://localhost:PORT is no Microsoft cloud: no
+		// instance discovery (which is also what turns off authority
+		// validation in MSAL Go). Through the proxy the authority is the
+		// public cloud's and MSAL Go runs with its defaults.
+		opts = append(opts, confidential.WithInstanceDiscovery(false))
+	}
 	client, err := confidential.New(authority, clientID, cred, opts...)
 	if err != nil {
 		return nil, portError(err)

@@ -7,6 +7,10 @@
 //
 // Node reads NODE_EXTRA_CA_CERTS only at start-up, so whoever spawns this
 // driver must set it to the mock's CA file (the harness does).
+//
+// msal-node 7.x sends through Node's global fetch and has no proxy option:
+// a `configure` with a proxy routes that fetch through undici's ProxyAgent
+// (setGlobalDispatcher), so msal-node's own HTTP client runs unchanged.
 import { readFileSync } from "node:fs";
 import { X509Certificate } from "node:crypto";
 import { createRequire } from "node:module";
@@ -18,6 +22,7 @@ import readline from "node:readline";
 for (const name of ["log", "info", "debug", "warn"]) console[name] = console.error;
 
 const msal = await import("@azure/msal-node");
+const { ProxyAgent, setGlobalDispatcher } = await import("undici");
 
 const EXCHANGE_SCOPE = "api://AzureADTokenExchange/.default";
 // What msal-node 7.2.1 offers. Absent on purpose: assertion_response, jwt_pop,
@@ -114,6 +119,18 @@ function trustedCa(caCert) {
     }
 }
 
+// One proxy per process: global fetch has one dispatcher.
+let routedThrough = null;
+
+function routeThrough(proxy) {
+    if (!proxy || proxy === routedThrough) return;
+    if (routedThrough !== null) {
+        throw new DriverError("driver", `this driver already routes through ${routedThrough}, not ${proxy}`);
+    }
+    setGlobalDispatcher(new ProxyAgent(proxy));
+    routedThrough = proxy;
+}
+
 class App {
     constructor(req, apps) {
         this.contexts = [];
@@ -121,14 +138,17 @@ class App {
         // Before the CA check: an unsupported credential is unsupported anywhere.
         const credential = this.credential(req.credential, apps);
         trustedCa(req.ca_cert);
+        routeThrough(req.proxy);
         const logLevel = msal.LogLevel[process.env.FIC_DRIVER_LOG ?? "Warning"] ?? msal.LogLevel.Warning;
         this.msal = new msal.ConfidentialClientApplication({
             auth: {
                 clientId: req.client_id,
                 authority: req.authority,
-                // The mock is not a Microsoft cloud: trusting its host:port skips
-                // instance discovery.
-                knownAuthorities: [new URL(req.authority).host],
+                // Through the proxy the authority is the public cloud's and
+                // msal-node runs with its defaults (instance discovery).
+                // Without one it is the mock's own localhost:PORT, which is no
+                // Microsoft cloud: trusting its host:port skips discovery.
+                ...(req.proxy ? {} : { knownAuthorities: [new URL(req.authority).host] }),
                 ...credential,
             },
             system: {

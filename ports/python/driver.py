@@ -86,10 +86,14 @@ class App:
         self.cache = msal.SerializableTokenCache()
         self.session = requests.Session()
         # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override
-        # session.verify; the mock is on loopback, so the environment
-        # (CA bundles, proxies, netrc) has no say.
+        # session.verify, and HTTPS_PROXY / NO_PROXY override proxies: the
+        # environment (CA bundles, proxies, netrc) has no say, the request's
+        # CA and proxy do.
         self.session.trust_env = False
         self.session.verify = req["ca_cert"]
+        proxy = req.get("proxy")
+        if proxy:
+            self.session.proxies = {"https": proxy}
         # Same single retry as MSAL's own default session.
         adapter = requests.adapters.HTTPAdapter(max_retries=1)
         self.session.mount("https://", adapter)
@@ -98,20 +102,25 @@ class App:
         # It stays None when MSAL answered from its throttling cache.
         self.last_status = None
         self.session.hooks["response"].append(self._record_status)
+        # Through the proxy the authority is the public cloud's and MSAL
+        # runs with its defaults (authority validation, instance discovery).
+        # Without one it is the mock's own https://localhost:PORT, which
+        # is no Microsoft cloud: trusted as given, no instance discovery.
+        localhost = {} if proxy else {"validate_authority": False, "instance_discovery": False}
         self.msal = msal.ConfidentialClientApplication(
             req["client_id"],
             client_credential=self._credential(req["credential"], apps),
             authority=req["authority"],
-            # The mock is not a Microsoft cloud: no instance discovery, and
-            # its authority is trusted as given.
-            validate_authority=False,
-            instance_discovery=False,
             token_cache=self.cache,
             http_client=self.session,
+            **localhost,
         )
 
     def _record_status(self, response, *args, **kwargs):
-        self.last_status = response.status_code
+        # Only token requests: MSAL Python may fetch instance discovery after
+        # a refused token request, and that 200 is not the refusal's status.
+        if response.request.method == "POST":
+            self.last_status = response.status_code
 
     def _credential(self, cred, apps):
         kind = cred["type"]

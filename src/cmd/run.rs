@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use conformance::authority::AuthorityMode;
 use conformance::divergences::{self, Divergences};
 use conformance::matrix::{MatrixOptions, Progress, run_matrix};
 use conformance::port_driver::repo_root;
@@ -34,6 +35,9 @@ pub struct RunArgs {
     /// The longest one driver command may take, in seconds.
     #[arg(long, env = "FIC_DRIVER_TIMEOUT_SECS", default_value_t = 60)]
     command_timeout: u64,
+    /// The authority the clients get: production (https://login.microsoftonline.com/<tenant> through the mock's proxy) or localhost (the mock's own https://localhost:PORT/<tenant>).
+    #[arg(long, value_name = "MODE", default_value = "production")]
+    authority: AuthorityMode,
 }
 
 /// Checks `--tags` while parsing the command line, so a bad expression is
@@ -102,13 +106,16 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if let Some(tags) = &args.tags {
         let selected = [suite::Section::Idp, suite::Section::Port(String::new())]
             .iter()
-            .map(|section| suite::select(&features_dir, Some(tags), section).map(|s| s.len()))
+            .map(|section| {
+                suite::select(&features_dir, Some(tags), section, args.authority).map(|s| s.len())
+            })
             .sum::<Result<usize, _>>()?;
         if selected == 0 {
             return Err(RunError::NothingSelected(tags.clone(), features_dir).into());
         }
     }
-    let divergences = Divergences::load(&root.join(divergences::DEFAULT_PATH))?;
+    let divergences =
+        Divergences::load(&root.join(divergences::DEFAULT_PATH))?.for_authority(args.authority);
     let options = MatrixOptions {
         root,
         ports,
@@ -119,11 +126,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         progress: Some(std::sync::Arc::new(|p: &Progress| {
             println!("{}", report::progress_line(p));
         })),
+        authority: args.authority,
     };
-    let runner = suite::matrix_runner(features_dir, args.tags.clone());
+    let runner = suite::matrix_runner(features_dir, args.tags.clone(), args.authority);
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let matrix = runtime.block_on(run_matrix(&options, &divergences, runner));
 
+    println!("authority: {}", args.authority);
     print!("{}", report::table(&matrix));
     for (format, path) in reports {
         let text = match format {

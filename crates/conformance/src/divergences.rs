@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::authority::AuthorityMode;
 use crate::ports::{ALL, Port};
 
 /// The repository's declarations, relative to its root.
@@ -86,6 +87,10 @@ pub struct Divergence {
     pub reason_id: Option<String>,
     pub what: String,
     pub spec: String,
+    /// The only authority mode the declaration holds in (`production` or
+    /// `localhost`); absent, it holds in both.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authority: Option<AuthorityMode>,
 }
 
 /// One declared cross-port difference: an artifact the port pins
@@ -104,6 +109,9 @@ pub struct Difference {
     pub reason_id: Option<String>,
     pub what: String,
     pub spec: String,
+    /// As for [`Divergence::authority`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authority: Option<AuthorityMode>,
 }
 
 impl Difference {
@@ -130,6 +138,7 @@ struct RawDivergence {
     reason: Option<String>,
     what: Option<String>,
     spec: Option<String>,
+    authority: Option<AuthorityMode>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -141,6 +150,7 @@ struct RawDifference {
     reason: Option<String>,
     what: Option<String>,
     spec: Option<String>,
+    authority: Option<AuthorityMode>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -159,6 +169,15 @@ struct File {
 pub struct Divergences {
     entries: Vec<Divergence>,
     differences: Vec<Difference>,
+}
+
+/// The modes a declaration holds in: one, or both when it names none (so an
+/// entry for both modes clashes with any other for the same cell).
+fn modes(authority: Option<AuthorityMode>) -> Vec<AuthorityMode> {
+    match authority {
+        Some(mode) => vec![mode],
+        None => vec![AuthorityMode::Production, AuthorityMode::Localhost],
+    }
 }
 
 /// Which declaration an error is about: `divergence #3 (node / "S")`.
@@ -260,7 +279,10 @@ impl Divergences {
                 }
             };
             let reason = resolve(&entry, &d.reason, &d.what, &d.spec)?;
-            if !seen.insert((d.port.clone(), d.scenario.clone())) {
+            if !modes(d.authority)
+                .into_iter()
+                .all(|mode| seen.insert((d.port.clone(), d.scenario.clone(), mode)))
+            {
                 return Err(invalid(entry, "is declared twice".into()));
             }
             entries.push(Divergence {
@@ -271,6 +293,7 @@ impl Divergences {
                 reason_id: d.reason.clone(),
                 what: reason.what,
                 spec: reason.spec,
+                authority: d.authority,
             });
         }
         let mut differences = Vec::new();
@@ -283,7 +306,9 @@ impl Divergences {
                 return Err(invalid(entry, "has an empty `artifact`".into()));
             }
             let reason = resolve(&entry, &d.reason, &d.what, &d.spec)?;
-            if !seen.insert((d.port.clone(), d.artifact.clone(), d.scenario.clone())) {
+            if !modes(d.authority).into_iter().all(|mode| {
+                seen.insert((d.port.clone(), d.artifact.clone(), d.scenario.clone(), mode))
+            }) {
                 return Err(invalid(entry, "is declared twice".into()));
             }
             differences.push(Difference {
@@ -293,12 +318,32 @@ impl Divergences {
                 reason_id: d.reason.clone(),
                 what: reason.what,
                 spec: reason.spec,
+                authority: d.authority,
             });
         }
         Ok(Divergences {
             entries,
             differences,
         })
+    }
+
+    /// The declarations that hold in one authority mode.
+    pub fn for_authority(&self, mode: AuthorityMode) -> Divergences {
+        let holds = |m: Option<AuthorityMode>| m.is_none_or(|m| m == mode);
+        Divergences {
+            entries: self
+                .entries
+                .iter()
+                .filter(|d| holds(d.authority))
+                .cloned()
+                .collect(),
+            differences: self
+                .differences
+                .iter()
+                .filter(|d| holds(d.authority))
+                .cloned()
+                .collect(),
+        }
     }
 
     /// The declaration for this port and scenario, if any.
@@ -411,6 +456,25 @@ mod tests {
                 .is_none()
         );
         assert!(d.find_difference("go", "xcache_keys", "S").is_none());
+    }
+
+    #[test]
+    fn a_declaration_may_hold_in_one_authority_mode_only() {
+        let d = parse(
+            "[[divergence]]\nport = \"java\"\nscenario = \"S\"\nstep = \"Then x\"\nwhat = \"w\"\nspec = \"s\"\nauthority = \"localhost\"\n\
+             [[divergence]]\nport = \"java\"\nscenario = \"S\"\nstep = \"Then x\"\nwhat = \"other\"\nspec = \"s\"\nauthority = \"production\"\n\
+             [[divergence]]\nport = \"go\"\nscenario = \"S\"\nstep = \"Then x\"\nwhat = \"w\"\nspec = \"s\"\n",
+        )
+        .unwrap();
+        let local = d.for_authority(AuthorityMode::Localhost);
+        assert_eq!(local.find("java", "S").unwrap().what, "w");
+        assert!(local.find("go", "S").is_some());
+        let prod = d.for_authority(AuthorityMode::Production);
+        assert_eq!(prod.find("java", "S").unwrap().what, "other");
+        assert!(prod.find("go", "S").is_some());
+        let both_and_one = "[[divergence]]\nport = \"go\"\nscenario = \"S\"\nstep = \"Then x\"\nwhat = \"w\"\nspec = \"s\"\n\
+             [[divergence]]\nport = \"go\"\nscenario = \"S\"\nstep = \"Then x\"\nwhat = \"w\"\nspec = \"s\"\nauthority = \"localhost\"\n";
+        assert!(parse(both_and_one).is_err());
     }
 
     #[test]

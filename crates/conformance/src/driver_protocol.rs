@@ -50,10 +50,18 @@ pub struct AppRef {
 pub struct Configure {
     pub app: String,
     pub client_id: String,
-    /// `https://localhost:PORT/<tenant id>`.
+    /// `https://login.microsoftonline.com/<tenant id>` with a `proxy`; the
+    /// mock's own `https://localhost:PORT/<tenant id>` without one.
     pub authority: String,
     /// PEM file of the mock's CA, to trust for this app's TLS connections.
     pub ca_cert: String,
+    /// The forward proxy (`http://127.0.0.1:PORT`) every request of this app
+    /// goes through, set with the port's own proxy setting. With it the port
+    /// runs with its defaults (authority validation, instance discovery);
+    /// without it, the authority is the mock's own listener and the port is
+    /// told to take it as given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<String>,
     pub credential: Credential,
     #[serde(default)]
     pub options: ClientOptions,

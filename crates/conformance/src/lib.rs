@@ -1,6 +1,7 @@
 //! The conformance suite's machinery: the cucumber world, protocol-level
 //! step definitions and the client-under-test drivers.
 
+pub mod authority;
 pub mod client_under_test;
 pub mod divergences;
 pub mod driver_protocol;

@@ -456,6 +456,7 @@ mod legs {
     use serde_json::{Value, json};
 
     use super::*;
+    use crate::authority::{AuthorityMode, Target};
     use crate::client_under_test::ClientUnderTest;
     use crate::driver_protocol::{Command, Reply};
     use crate::port_driver::{PortDriver, repo_root};
@@ -502,16 +503,24 @@ mod legs {
     /// mock. msal4j 1.26.0 does not when the authority has a port: its
     /// lookup uses `Authority.host` (`URL.getAuthority()`, `localhost:PORT`)
     /// but it stores `environment` from `URL.getHost()` (`localhost`), so
-    /// every client_credentials call goes to the network. Pinned here so a
-    /// fixed msal4j fails this test and gets noticed.
-    fn app_cache_hits(port: Port) -> bool {
-        port != Port::Java
+    /// every client_credentials call goes to the network. With the
+    /// production authority (no port) it does. Pinned here so a fixed
+    /// msal4j fails this test and gets noticed.
+    fn app_cache_hits(port: Port, mode: AuthorityMode) -> bool {
+        port != Port::Java || mode == AuthorityMode::Production
     }
 
-    async fn three_legs(port: Port, launch: Launch, mock: &MockEntra) {
+    /// Whether the port says so when it serves an app token from its cache.
+    /// msal4j 1.26.0 reports `TokenSource.IDENTITY_PROVIDER` for its
+    /// client_credentials cache hits too.
+    fn reports_app_cache_hits(port: Port, mode: AuthorityMode) -> bool {
+        app_cache_hits(port, mode) && port != Port::Java
+    }
+
+    async fn three_legs(port: Port, launch: Launch, mock: &MockEntra, mode: AuthorityMode) {
         let name = port.name();
         let ca = mock.ca_cert_path().display().to_string();
-        let authority = mock.authority();
+        let Target { authority, proxy } = mode.target(mock);
         let certs = repo_root().join("fixtures/certs");
         let mut d = PortDriver::new(name, launch, None, Duration::from_secs(60));
         let hello = ok(&mut d, json!({"cmd": "hello"})).await;
@@ -520,7 +529,7 @@ mod legs {
 
         // Leg 1: the blueprint, with its certificate, asks for T1.
         ok(&mut d, json!({"cmd": "configure", "app": "blueprint", "client_id": BLUEPRINT,
-            "authority": authority, "ca_cert": ca, "credential": {"type": "certificate",
+            "authority": authority, "proxy": proxy, "ca_cert": ca, "credential": {"type": "certificate",
             "cert_pem_path": certs.join("blueprint.crt"), "key_pem_path": certs.join("blueprint.key"),
             "send_x5c": true}}))
         .await;
@@ -530,7 +539,7 @@ mod legs {
         let t1_claims = claims(t1["token"]["access_token"].as_str().unwrap());
         assert_eq!(t1_claims["xms_fmi_path"], AGENT, "{name}: {t1_claims}");
         let again = ok(&mut d, leg1).await;
-        let expected = if app_cache_hits(port) {
+        let expected = if reports_app_cache_hits(port, mode) {
             "cache"
         } else {
             "identity_provider"
@@ -541,7 +550,7 @@ mod legs {
         ok(
             &mut d,
             json!({"cmd": "configure", "app": "agent", "client_id": AGENT,
-            "authority": authority, "ca_cert": ca,
+            "authority": authority, "proxy": proxy, "ca_cert": ca,
             "credential": {"type": "fmi_callback", "via_app": "blueprint"}}),
         )
         .await;
@@ -603,7 +612,7 @@ mod legs {
 
     /// Runs the legs against a fresh mock, or skips (fails under
     /// `FIC_REQUIRE_PORTS=1`) when the port is not installed here.
-    async fn legs_for(port: Port) {
+    async fn legs_for(port: Port, mode: AuthorityMode) {
         let launch = match port.availability(&repo_root()) {
             Availability::Driver(launch) => launch,
             Availability::Missing { reason } if !required() => {
@@ -615,12 +624,12 @@ mod legs {
         let mock = MockEntra::start(Directory::default_directory())
             .await
             .expect("mock starts");
-        three_legs(port, launch, &mock).await;
+        three_legs(port, launch, &mock, mode).await;
         // Leg 1 once (its repeat and the agent callback's T1, fetched again
         // for T2 and for user_fic, are cache hits), T2 and user_fic; silent
         // is answered from the port's cache. Without app-token cache hits the
         // repeat and both callback T1s go out too.
-        let expected = if app_cache_hits(port) { 3 } else { 6 };
+        let expected = if app_cache_hits(port, mode) { 3 } else { 6 };
         let entries = mock.journal().entries();
         assert_eq!(entries.len(), expected, "{}: {entries:#?}", port.name());
         mock.shutdown().await;
@@ -628,21 +637,27 @@ mod legs {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn msal_python_runs_the_three_legs() {
-        legs_for(Port::Python).await;
+        legs_for(Port::Python, AuthorityMode::Production).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn msal_node_runs_the_three_legs() {
-        legs_for(Port::Node).await;
+        legs_for(Port::Node, AuthorityMode::Production).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn msal4j_runs_the_three_legs() {
-        legs_for(Port::Java).await;
+        legs_for(Port::Java, AuthorityMode::Production).await;
+    }
+
+    /// The one port whose behaviour depends on the authority's port.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn msal4j_runs_the_three_legs_against_localhost() {
+        legs_for(Port::Java, AuthorityMode::Localhost).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn msal_go_runs_the_three_legs() {
-        legs_for(Port::Go).await;
+        legs_for(Port::Go, AuthorityMode::Production).await;
     }
 }

@@ -248,6 +248,12 @@ impl ReferenceDriver {
         let mut builder = msal_ref::ConfidentialClient::builder(&c.client_id, &c.authority)
             .credential(credential)
             .ca_certificate_pem(read(&c.ca_cert)?);
+        if let Some(proxy) = &c.proxy {
+            let url = proxy
+                .parse::<url::Url>()
+                .map_err(|e| driver_error(format!("proxy {proxy}: {e}")))?;
+            builder = builder.proxy(url);
+        }
         let bad_option = |e: String| driver_error(format!("options: {e}"));
         if let Some(h) = &c.options.hash_algorithm {
             builder = builder.hash_algorithm(h.parse::<HashAlgorithm>().map_err(bad_option)?);

@@ -25,6 +25,7 @@ use cucumber::{World as _, event, gherkin, parser, writer};
 use futures::FutureExt;
 use serde::Serialize;
 
+use crate::authority::AuthorityMode;
 use crate::client_under_test::{ClientFactory, ClientUnderTest, DriverFailure};
 use crate::driver_protocol::{Command, Hello, Reply};
 use crate::scenario::{Evidence, Outcome, ScenarioResult, id_prefix};
@@ -70,6 +71,9 @@ pub struct SuiteOptions {
     pub factory: ClientFactory,
     pub section: Section,
     pub on_finished: Option<OnFinished>,
+    /// Which authority the clients get (`AuthorityMode::snapshot_dir`,
+    /// `AuthorityMode::runs`).
+    pub authority: AuthorityMode,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -263,12 +267,15 @@ pub fn select(
     features_dir: &Path,
     tag_filter: Option<&str>,
     section: &Section,
+    authority: AuthorityMode,
 ) -> Result<Vec<ScenarioRef>, SuiteError> {
     let op = parse_tags(tag_filter)?;
     Ok(index(features_dir)?
         .into_iter()
         .map(|(_, s)| s)
-        .filter(|s| section.selects(&s.tags) && tags_match(op.as_ref(), &s.tags))
+        .filter(|s| {
+            authority.runs(&s.tags) && section.selects(&s.tags) && tags_match(op.as_ref(), &s.tags)
+        })
         .collect())
 }
 
@@ -276,6 +283,7 @@ pub fn select(
 pub fn matrix_runner(
     features_dir: PathBuf,
     tag_filter: Option<String>,
+    authority: AuthorityMode,
 ) -> crate::matrix::SuiteRunner {
     Arc::new(move |section, factory, on_finished| {
         let options = SuiteOptions {
@@ -284,6 +292,7 @@ pub fn matrix_runner(
             factory,
             section,
             on_finished,
+            authority,
         };
         async move {
             let report = run_suite(options).await;
@@ -364,10 +373,17 @@ async fn run_here(opts: SuiteOptions) -> SuiteReport {
     *ACTIVE.lock().expect("suite context lock") = Some(Arc::new(SuiteContext {
         port: opts.section.name().to_owned(),
         factory: opts.factory.clone(),
-        snapshot_dir: crate::port_driver::repo_root()
-            .join("snapshots")
-            .join(opts.section.name()),
+        snapshot_dir: match &opts.section {
+            Section::Idp => crate::port_driver::repo_root()
+                .join("snapshots")
+                .join(IDP_TAG),
+            Section::Port(port) => opts
+                .authority
+                .snapshot_dir(&crate::port_driver::repo_root(), port),
+        },
+        authority: opts.authority,
     }));
+    let authority = opts.authority;
 
     let not_supported: Arc<Mutex<Vec<(Key, ScenarioResult)>>> = Arc::default();
     let skipped = not_supported.clone();
@@ -378,7 +394,10 @@ async fn run_here(opts: SuiteOptions) -> SuiteReport {
                        rule: Option<&gherkin::Rule>,
                        scenario: &gherkin::Scenario| {
         let tags = all_tags(feature, rule, scenario);
-        if !section.selects(&tags) || !tags_match(tag_filter.as_ref(), &tags) {
+        if !authority.runs(&tags)
+            || !section.selects(&tags)
+            || !tags_match(tag_filter.as_ref(), &tags)
+        {
             return false;
         }
         let missing = capabilities.as_ref().and_then(|caps| {
@@ -720,6 +739,7 @@ mod tests {
             factory,
             section: Section::Port("stub".into()),
             on_finished: None,
+            authority: AuthorityMode::Localhost,
         })
         .await
     }

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use mock_entra::{Directory, JournalEntry, MockEntra};
 use serde_json::Value;
 
+use crate::authority::{AuthorityMode, Target};
 use crate::client_under_test::{ClientFactory, ClientUnderTest};
 use crate::driver_protocol::{Command, DriverError, Reply};
 use crate::scenario::{Artifact, Evidence};
@@ -22,8 +23,9 @@ use crate::scenario::{Artifact, Evidence};
 pub struct SuiteContext {
     pub port: String,
     pub factory: ClientFactory,
-    /// `<repo>/snapshots/<port>/`.
+    /// The mode's snapshot folder for the port (`AuthorityMode::snapshot_dir`).
     pub snapshot_dir: PathBuf,
+    pub authority: AuthorityMode,
 }
 
 /// The context of the suite run in progress. cucumber builds worlds with a
@@ -166,6 +168,12 @@ impl FicWorld {
 
     pub async fn mock(&mut self) -> Result<&MockEntra, StepError> {
         Ok(&self.env().await?.mock)
+    }
+
+    /// The authority (and proxy) the client under test is configured with.
+    pub async fn target(&mut self) -> Result<Target, StepError> {
+        let mode = self.suite()?.authority;
+        Ok(mode.target(self.mock().await?))
     }
 
     /// Sends a command and returns the reply as is (errors included).

@@ -53,6 +53,7 @@ pub struct ConfidentialClientBuilder {
     clock: Arc<dyn Clock>,
     token_cache: Option<TokenCache>,
     allow_plain_http: bool,
+    proxy: Option<url::Url>,
 }
 
 impl ConfidentialClientBuilder {
@@ -105,6 +106,14 @@ impl ConfidentialClientBuilder {
         self
     }
 
+    /// Send every request through this forward proxy (`http://host:port`,
+    /// `CONNECT` for https), e.g. the mock's `proxy_url()` with the public
+    /// cloud's authority.
+    pub fn proxy(mut self, proxy: url::Url) -> Self {
+        self.proxy = Some(proxy);
+        self
+    }
+
     /// Accept an `http://` authority. Only for the mock's plain-HTTP mode and
     /// in-process fakes: every real MSAL port refuses it (`docs/protocol.md` §7).
     pub fn allow_plain_http(mut self, yes: bool) -> Self {
@@ -117,7 +126,7 @@ impl ConfidentialClientBuilder {
     pub fn build(self) -> Result<ConfidentialClient, MsalError> {
         let authority = Authority::parse(&self.authority, self.allow_plain_http)?;
         let credential = self.credential.ok_or(MsalError::MissingCredential)?;
-        let http = Http::new(self.ca_certificate_pem.as_deref())?;
+        let http = Http::new(self.ca_certificate_pem.as_deref(), self.proxy)?;
         let mut cache = self.token_cache.unwrap_or_default();
         cache.set_key_profile(self.key_profile);
         Ok(ConfidentialClient {
@@ -153,6 +162,7 @@ impl ConfidentialClient {
             clock: Arc::new(SystemClock),
             token_cache: None,
             allow_plain_http: false,
+            proxy: None,
         }
     }
 

@@ -20,12 +20,17 @@ use crate::error::MsalError;
 pub(crate) struct Http {
     /// `None` means the platform's trust store (reqwest's default).
     roots: Option<Arc<RootCertStore>>,
+    /// Every request goes through it when set (reqwest's own choice otherwise).
+    proxy: Option<url::Url>,
     plain: reqwest::Client,
     with_identity: Mutex<HashMap<String, reqwest::Client>>,
 }
 
 impl Http {
-    pub(crate) fn new(ca_certificate_pem: Option<&str>) -> Result<Http, MsalError> {
+    pub(crate) fn new(
+        ca_certificate_pem: Option<&str>,
+        proxy: Option<url::Url>,
+    ) -> Result<Http, MsalError> {
         let roots = match ca_certificate_pem {
             None => None,
             Some(pem) => {
@@ -42,9 +47,10 @@ impl Http {
                 Some(Arc::new(store))
             }
         };
-        let plain = build_client(roots.as_ref(), None)?;
+        let plain = build_client(roots.as_ref(), proxy.as_ref(), None)?;
         Ok(Http {
             roots,
+            proxy,
             plain,
             with_identity: Mutex::new(HashMap::new()),
         })
@@ -66,7 +72,7 @@ impl Http {
         if let Some(c) = cache.get(&thumbprint) {
             return Ok(c.clone());
         }
-        let client = build_client(self.roots.as_ref(), Some(cert))?;
+        let client = build_client(self.roots.as_ref(), self.proxy.as_ref(), Some(cert))?;
         cache.insert(thumbprint, client.clone());
         Ok(client)
     }
@@ -111,9 +117,13 @@ impl Http {
 
 fn build_client(
     roots: Option<&Arc<RootCertStore>>,
+    proxy: Option<&url::Url>,
     identity: Option<&ClientCertificate>,
 ) -> Result<reqwest::Client, MsalError> {
-    let builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    if let Some(proxy) = proxy {
+        builder = builder.proxy(reqwest::Proxy::all(proxy.as_str()).map_err(MsalError::Http)?);
+    }
     let builder = match roots {
         Some(roots) => builder.tls_backend_preconfigured(rustls_config(roots, identity)?),
         None => match identity {

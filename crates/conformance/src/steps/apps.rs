@@ -16,11 +16,13 @@ pub async fn configure(
     options: ClientOptions,
 ) -> StepResult {
     let name = directory::app_name(app)?;
+    let target = w.target().await?;
     let mock = w.mock().await?;
     let command = Command::Configure(Configure {
         app: name.to_owned(),
         client_id: directory::client_id(name)?.to_owned(),
-        authority: mock.authority(),
+        authority: target.authority,
+        proxy: target.proxy,
         ca_cert: mock.ca_cert_path().display().to_string(),
         credential,
         options,

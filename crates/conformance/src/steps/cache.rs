@@ -222,7 +222,7 @@ async fn callback_context(w: &mut FicWorld, app: String, fmi: String) -> StepRes
         .last()
         .ok_or_else(|| StepError::Check(format!("{name}'s callback was never called")))?
         .clone();
-    let endpoint = w.mock().await?.token_endpoint();
+    let endpoint = w.target().await?.token_endpoint();
     check(
         last["client_id"] == json!(directory::client_id(&name)?),
         || format!("the callback got client_id {}", last["client_id"]),
@@ -268,4 +268,24 @@ async fn bound_to_certificate(w: &mut FicWorld, app: String) -> StepResult {
     check(bound.len() == 1 && bound[0]["key_id"] == json!(x5t), || {
         format!("expected one mtls_pop entry with key_id {x5t:?}: {bound:#?}")
     })
+}
+
+/// The `environment` the client wrote into every entry of its serialized
+/// cache (access tokens, accounts, id tokens, refresh tokens): with the
+/// public cloud's authority, the host it chose to cache under.
+#[then(
+    regex = r#"^every cache entry of (the blueprint|agent A|agent B) has the environment "([^"]+)"$"#
+)]
+async fn entries_environment(w: &mut FicWorld, app: String, environment: String) -> StepResult {
+    let raw = cache(w, &app).await?.raw;
+    let mut seen = Vec::new();
+    for section in ["AccessToken", "Account", "IdToken", "RefreshToken"] {
+        for (key, entry) in raw[section].as_object().into_iter().flatten() {
+            seen.push((key.clone(), entry["environment"].clone()));
+        }
+    }
+    check(
+        !seen.is_empty() && seen.iter().all(|(_, env)| env == &json!(environment)),
+        || format!("{app}'s cache entries and their environment: {seen:#?}"),
+    )
 }

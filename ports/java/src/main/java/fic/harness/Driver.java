@@ -26,6 +26,10 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
@@ -212,6 +216,20 @@ public final class Driver {
         }
     }
 
+    /** The request's forward proxy (`http://host:port`), or none. */
+    static Proxy proxy(Object value) {
+        if (value == null) return null;
+        try {
+            URI uri = new URI(String.valueOf(value));
+            if (!"http".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0) {
+                throw driverError("proxy " + value + " is not http://host:port");
+            }
+            return new Proxy(Proxy.Type.HTTP, new InetSocketAddress(uri.getHost(), uri.getPort()));
+        } catch (URISyntaxException e) {
+            throw driverError("proxy " + value + ": " + e.getMessage());
+        }
+    }
+
     Map<String, Object> configure(Map<String, Object> req) {
         String name = str(req, "app");
         String clientId = str(req, "client_id");
@@ -233,15 +251,21 @@ public final class Driver {
         App app = new App();
         IClientCredential credential = credential(app, cred);
         SSLSocketFactory ssl = trusting(caPath);
+        Proxy proxy = proxy(req.get("proxy"));
         try {
             ConfidentialClientApplication.Builder builder = ConfidentialClientApplication.builder(clientId, credential)
-                    // The mock is not a Microsoft cloud: no instance discovery
-                    // and no authority validation; msal4j then builds
-                    // {authority}/oauth2/v2.0/token itself.
                     .authority(authority)
-                    .validateAuthority(false)
-                    .instanceDiscovery(false)
                     .sslSocketFactory(ssl);
+            if (proxy != null) {
+                // The public cloud's authority through the proxy: msal4j's
+                // defaults (authority validation, instance discovery).
+                builder.proxy(proxy);
+            } else {
+                // The mock's own https://localhost:PORT is no Microsoft
+                // cloud: no instance discovery and no authority validation;
+                // msal4j then builds {authority}/oauth2/v2.0/token itself.
+                builder.validateAuthority(false).instanceDiscovery(false);
+            }
             if ("certificate".equals(cred.get("type"))) builder.sendX5c(bool(cred, "send_x5c"));
             app.msal = builder.build();
         } catch (DriverError e) {
