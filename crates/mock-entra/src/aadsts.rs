@@ -57,6 +57,9 @@ pub enum Aadsts {
     UserCredentialForAnotherClient,
     ConflictingClientIds,
     NotFound,
+    RequestTimeout,
+    UserFicNotAgent,
+    FmiPathNotAllowed,
 }
 
 /// One catalogue entry.
@@ -90,7 +93,7 @@ const BAD: StatusCode = StatusCode::BAD_REQUEST;
 const UNAUTH: StatusCode = StatusCode::UNAUTHORIZED;
 
 impl Aadsts {
-    pub const ALL: [Aadsts; 40] = [
+    pub const ALL: [Aadsts; 43] = [
         Aadsts::MissingParameter,
         Aadsts::MalformedRequest,
         Aadsts::NoClientCredential,
@@ -131,6 +134,9 @@ impl Aadsts {
         Aadsts::UserCredentialForAnotherClient,
         Aadsts::ConflictingClientIds,
         Aadsts::NotFound,
+        Aadsts::RequestTimeout,
+        Aadsts::UserFicNotAgent,
+        Aadsts::FmiPathNotAllowed,
     ];
 
     pub fn spec(self) -> CodeSpec {
@@ -414,6 +420,27 @@ impl Aadsts {
                 "invalid_request",
                 StatusCode::NOT_FOUND,
                 "[fic-harness] The mock serves no such endpoint.",
+                MOCK_OWN,
+            ),
+            RequestTimeout => spec(
+                9990015,
+                "invalid_request",
+                StatusCode::REQUEST_TIMEOUT,
+                "[fic-harness] The request body did not arrive in time.",
+                MOCK_OWN,
+            ),
+            UserFicNotAgent => spec(
+                9990016,
+                "unauthorized_client",
+                BAD,
+                "[fic-harness] Only an agent identity authenticating with its federated credential (T1) may use the user_fic grant.",
+                MOCK_OWN,
+            ),
+            FmiPathNotAllowed => spec(
+                9990017,
+                "unauthorized_client",
+                BAD,
+                "[fic-harness] Only an agent identity blueprint or an agent identity may request a token with an fmi_path.",
                 MOCK_OWN,
             ),
         }

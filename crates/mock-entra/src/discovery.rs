@@ -17,7 +17,7 @@ use crate::state::MockState;
 
 /// Tenant-independent authorities, served with Entra's `{tenantid}` issuer
 /// template.
-const MULTI_TENANT: [&str; 3] = ["common", "organizations", "consumers"];
+pub(crate) const MULTI_TENANT: [&str; 3] = ["common", "organizations", "consumers"];
 
 fn error(state: &MockState, e: EntraError) -> Response {
     e.into_response_with(&state.base_url, None, state.clock.now())

@@ -17,8 +17,10 @@ pub mod harness_api;
 pub mod journal;
 pub mod jwt;
 pub mod pki;
+pub mod redaction;
 pub mod server;
 pub mod state;
+pub mod state_dir;
 pub mod token_endpoint;
 pub mod token_issuer;
 
@@ -30,4 +32,4 @@ pub use faults::{FaultRule, Faults};
 pub use journal::{DecodedJwt, Journal, JournalEntry, Outcome};
 pub use pki::TlsIdentity;
 pub use server::{MockConfig, MockEntra, MockError};
-pub use state::JtiPolicy;
+pub use state::{JtiPolicy, Timeouts};

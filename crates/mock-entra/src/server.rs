@@ -20,7 +20,7 @@ use crate::entra_error::EntraError;
 use crate::faults::Faults;
 use crate::journal::Journal;
 use crate::pki::{Pki, PkiError, TlsIdentity};
-use crate::state::{JtiPolicy, MockState};
+use crate::state::{JtiPolicy, MockState, Timeouts};
 use crate::{discovery, harness_api, token_endpoint};
 
 #[derive(Debug, Clone)]
@@ -37,6 +37,11 @@ pub struct MockConfig {
     pub jti_policy: JtiPolicy,
     /// The most journal entries kept; the oldest are dropped past it.
     pub journal_capacity: usize,
+    pub timeouts: Timeouts,
+    /// The bearer token `/_harness/*` requires; mandatory when `addr` is
+    /// not a loopback address (anyone who can reach the port could
+    /// otherwise read the journal, queue refusals and move the clock).
+    pub admin_token: Option<String>,
 }
 
 impl Default for MockConfig {
@@ -49,6 +54,8 @@ impl Default for MockConfig {
             directory: Directory::default_directory(),
             jti_policy: JtiPolicy::default(),
             journal_capacity: crate::journal::DEFAULT_CAPACITY,
+            timeouts: Timeouts::default(),
+            admin_token: None,
         }
     }
 }
@@ -66,6 +73,12 @@ pub enum MockError {
     TempDir(std::io::Error),
     #[error("TLS configuration failed: {0}")]
     Tls(String),
+    #[error(
+        "{addr} is reachable from other machines: set an admin token (--admin-token or FIC_ADMIN_TOKEN) so only the harness can use /_harness/*"
+    )]
+    AdminTokenRequired { addr: SocketAddr },
+    #[error("the admin token is empty")]
+    EmptyAdminToken,
 }
 
 /// Per-connection facts handlers need.
@@ -96,13 +109,25 @@ impl MockEntra {
 
     pub async fn start_with(config: MockConfig) -> Result<MockEntra, MockError> {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        match &config.admin_token {
+            Some(t) if t.trim().is_empty() => return Err(MockError::EmptyAdminToken),
+            None if !config.addr.ip().is_loopback() => {
+                return Err(MockError::AdminTokenRequired { addr: config.addr });
+            }
+            _ => {}
+        }
         let (dir, temp_dir) = match &config.state_dir {
             Some(d) => (d.clone(), None),
             None => {
-                let t = tempfile::Builder::new()
-                    .prefix("mock-entra-")
-                    .tempdir()
-                    .map_err(MockError::TempDir)?;
+                let mut builder = tempfile::Builder::new();
+                builder.prefix("mock-entra-");
+                // A fresh, randomly named directory only this user can enter.
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    builder.permissions(std::fs::Permissions::from_mode(0o700));
+                }
+                let t = builder.tempdir().map_err(MockError::TempDir)?;
                 (t.path().to_owned(), Some(t))
             }
         };
@@ -143,9 +168,17 @@ impl MockEntra {
             jti_policy: config.jti_policy,
             seen_jti: Mutex::default(),
             refresh_tokens: Mutex::default(),
+            timeouts: config.timeouts,
+            admin_token: config.admin_token,
         });
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(serve(listener, acceptor, router(state.clone()), stopped));
+        let task = tokio::spawn(serve(
+            listener,
+            acceptor,
+            router(state.clone()),
+            config.timeouts,
+            stopped,
+        ));
         Ok(MockEntra {
             url: url::Url::parse(&base_url).expect("the base URL is built from valid parts"),
             state,
@@ -250,6 +283,16 @@ pub(crate) fn router(state: Arc<MockState>) -> Router {
             "/{tenant}/oauth2/v2.0/token",
             post(token_endpoint::token).fallback(method_not_allowed),
         )
+        .merge(harness_routes(state.clone()))
+        .fallback(not_found)
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            panic_response,
+        ))
+        .with_state(state)
+}
+
+fn harness_routes(state: Arc<MockState>) -> Router<Arc<MockState>> {
+    Router::new()
         .route(
             "/_harness/journal",
             get(harness_api::get_journal).delete(harness_api::clear_journal),
@@ -261,11 +304,11 @@ pub(crate) fn router(state: Arc<MockState>) -> Router {
                 .delete(harness_api::clear_faults),
         )
         .route("/_harness/clock/advance", post(harness_api::advance_clock))
-        .fallback(not_found)
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            panic_response,
+        .route("/_harness/clock/reset", post(harness_api::reset_clock))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state,
+            harness_api::guard,
         ))
-        .with_state(state)
 }
 
 async fn not_found(uri: http::Uri) -> Response {
@@ -330,12 +373,14 @@ async fn serve(
     listener: TcpListener,
     acceptor: Option<tokio_rustls::TlsAcceptor>,
     app: Router,
-    mut stopped: watch::Receiver<bool>,
+    timeouts: Timeouts,
+    stopped: watch::Receiver<bool>,
 ) {
+    let mut stop_accepting = stopped.clone();
     loop {
         let accepted = tokio::select! {
             a = listener.accept() => a,
-            _ = stopped.changed() => return,
+            _ = stop_accepting.changed() => return,
         };
         let Ok((tcp, _peer)) = accepted else {
             // Out of file descriptors and the like: back off, keep serving.
@@ -345,17 +390,17 @@ async fn serve(
         let _ = tcp.set_nodelay(true);
         let acceptor = acceptor.clone();
         let app = app.clone();
-        let mut stopped = stopped.clone();
+        let stopped = stopped.clone();
         tokio::spawn(async move {
-            let builder =
-                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+            let activity = Activity::new();
+            let tcp = Watched {
+                inner: tcp,
+                activity: activity.clone(),
+            };
             match acceptor {
                 Some(acceptor) => {
-                    let Ok(Ok(tls)) = tokio::time::timeout(
-                        std::time::Duration::from_secs(10),
-                        acceptor.accept(tcp),
-                    )
-                    .await
+                    let Ok(Ok(tls)) =
+                        tokio::time::timeout(timeouts.header, acceptor.accept(tcp)).await
                     else {
                         return;
                     };
@@ -367,26 +412,137 @@ async fn serve(
                             .and_then(|c| c.first())
                             .map(|c| fic_protocol::thumbprint::x5t_s256(c)),
                     };
-                    let service = hyper_util::service::TowerToHyperService::new(
-                        app.layer(axum::Extension(conn)),
-                    );
-                    let io = hyper_util::rt::TokioIo::new(tls);
-                    tokio::select! {
-                        _ = builder.serve_connection(io, service) => {}
-                        _ = stopped.changed() => {}
-                    }
+                    serve_connection(tls, app, conn, timeouts, activity, stopped).await;
                 }
                 None => {
-                    let service = hyper_util::service::TowerToHyperService::new(
-                        app.layer(axum::Extension(ConnInfo::default())),
-                    );
-                    let io = hyper_util::rt::TokioIo::new(tcp);
-                    tokio::select! {
-                        _ = builder.serve_connection(io, service) => {}
-                        _ = stopped.changed() => {}
-                    }
+                    serve_connection(tcp, app, ConnInfo::default(), timeouts, activity, stopped)
+                        .await;
                 }
             }
         });
+    }
+}
+
+/// Serves one connection until it ends, the mock stops, or it has been
+/// idle (no byte either way) for `timeouts.idle`: then it is shut down
+/// gracefully (the request in progress is answered), and dropped if it
+/// stays idle for another period.
+async fn serve_connection<I>(
+    io: I,
+    app: Router,
+    conn: ConnInfo,
+    timeouts: Timeouts,
+    activity: Activity,
+    mut stopped: watch::Receiver<bool>,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let mut builder =
+        hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+    // hyper's header timeout only runs with a timer.
+    builder
+        .http1()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(timeouts.header);
+    builder.http2().timer(hyper_util::rt::TokioTimer::new());
+    let service = hyper_util::service::TowerToHyperService::new(app.layer(axum::Extension(conn)));
+    let connection = builder.serve_connection(hyper_util::rt::TokioIo::new(io), service);
+    tokio::pin!(connection);
+    let mut shutting_down = false;
+    loop {
+        let idle_until = activity.last() + timeouts.idle;
+        tokio::select! {
+            _ = connection.as_mut() => return,
+            _ = stopped.changed() => return,
+            _ = tokio::time::sleep_until(idle_until) => {
+                if activity.last() + timeouts.idle > tokio::time::Instant::now() {
+                    continue;
+                }
+                if shutting_down {
+                    return;
+                }
+                connection.as_mut().graceful_shutdown();
+                shutting_down = true;
+                activity.touch();
+            }
+        }
+    }
+}
+
+/// When a connection last moved a byte.
+#[derive(Clone)]
+struct Activity {
+    start: tokio::time::Instant,
+    /// Milliseconds after `start`.
+    last_ms: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Activity {
+    fn new() -> Activity {
+        Activity {
+            start: tokio::time::Instant::now(),
+            last_ms: Arc::default(),
+        }
+    }
+
+    fn touch(&self) {
+        let ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_ms.store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn last(&self) -> tokio::time::Instant {
+        self.start
+            + std::time::Duration::from_millis(
+                self.last_ms.load(std::sync::atomic::Ordering::Relaxed),
+            )
+    }
+}
+
+/// A socket that records when it last read or wrote a byte.
+struct Watched<T> {
+    inner: T,
+    activity: Activity,
+}
+
+impl<T: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Watched<T> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.activity.touch();
+        }
+        polled
+    }
+}
+
+impl<T: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Watched<T> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(polled, std::task::Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        polled
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
