@@ -76,15 +76,15 @@ Feature: FMI cache isolation
   Scenario: A non-ASCII fmi path is sent as UTF-8 and cached under its own key
     Given the blueprint app with a secret credential
     When the blueprint acquires an app token for fmi path "agent-é/東京"
-    Then the token came from the identity provider
+    Then the blueprint's cache keys match the snapshot
+    And the token request bodies match the snapshot
+    And the token came from the identity provider
     And the token's "sub" claim is "/eid1/c/pub/t/{tenant}/a/{blueprint}/agent-é/東京"
     And request 1 came from the blueprint with fmi path "agent-é/東京"
+    And the blueprint's cache holds 1 access token
     When the blueprint acquires an app token for fmi path "agent-é/東京"
     Then the token came from the cache
     And exactly 1 request reached the IdP
-    And the blueprint's cache holds 1 access token
-    And the blueprint's cache keys match the snapshot
-    And the token request bodies match the snapshot
 
   # MSAL Java and .NET refuse a null, empty or blank fmi path before any
   # request; MSAL Python only refuses a non-string (SPEC §2), so there the

@@ -7,6 +7,7 @@
 pub mod aadsts;
 pub mod client_auth;
 pub mod clock;
+mod connection;
 pub mod directory;
 pub mod discovery;
 pub mod entra_error;

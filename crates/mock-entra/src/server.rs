@@ -21,7 +21,7 @@ use crate::faults::Faults;
 use crate::journal::Journal;
 use crate::pki::{Pki, PkiError, TlsIdentity};
 use crate::state::{JtiPolicy, MockState, Timeouts};
-use crate::{discovery, harness_api, token_endpoint};
+use crate::{connection, discovery, harness_api, token_endpoint};
 
 #[derive(Debug, Clone)]
 pub struct MockConfig {
@@ -374,13 +374,12 @@ async fn serve(
     acceptor: Option<tokio_rustls::TlsAcceptor>,
     app: Router,
     timeouts: Timeouts,
-    stopped: watch::Receiver<bool>,
+    mut stopped: watch::Receiver<bool>,
 ) {
-    let mut stop_accepting = stopped.clone();
     loop {
         let accepted = tokio::select! {
             a = listener.accept() => a,
-            _ = stop_accepting.changed() => return,
+            _ = stopped.changed() => return,
         };
         let Ok((tcp, _peer)) = accepted else {
             // Out of file descriptors and the like: back off, keep serving.
@@ -392,11 +391,7 @@ async fn serve(
         let app = app.clone();
         let stopped = stopped.clone();
         tokio::spawn(async move {
-            let activity = Activity::new();
-            let tcp = Watched {
-                inner: tcp,
-                activity: activity.clone(),
-            };
+            let (tcp, activity) = connection::watch(tcp);
             match acceptor {
                 Some(acceptor) => {
                     let Ok(Ok(tls)) =
@@ -412,137 +407,13 @@ async fn serve(
                             .and_then(|c| c.first())
                             .map(|c| fic_protocol::thumbprint::x5t_s256(c)),
                     };
-                    serve_connection(tls, app, conn, timeouts, activity, stopped).await;
+                    connection::serve(tls, app, conn, timeouts, activity, stopped).await;
                 }
                 None => {
-                    serve_connection(tcp, app, ConnInfo::default(), timeouts, activity, stopped)
+                    connection::serve(tcp, app, ConnInfo::default(), timeouts, activity, stopped)
                         .await;
                 }
             }
         });
-    }
-}
-
-/// Serves one connection until it ends, the mock stops, or it has been
-/// idle (no byte either way) for `timeouts.idle`: then it is shut down
-/// gracefully (the request in progress is answered), and dropped if it
-/// stays idle for another period.
-async fn serve_connection<I>(
-    io: I,
-    app: Router,
-    conn: ConnInfo,
-    timeouts: Timeouts,
-    activity: Activity,
-    mut stopped: watch::Receiver<bool>,
-) where
-    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-{
-    let mut builder =
-        hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
-    // hyper's header timeout only runs with a timer.
-    builder
-        .http1()
-        .timer(hyper_util::rt::TokioTimer::new())
-        .header_read_timeout(timeouts.header);
-    builder.http2().timer(hyper_util::rt::TokioTimer::new());
-    let service = hyper_util::service::TowerToHyperService::new(app.layer(axum::Extension(conn)));
-    let connection = builder.serve_connection(hyper_util::rt::TokioIo::new(io), service);
-    tokio::pin!(connection);
-    let mut shutting_down = false;
-    loop {
-        let idle_until = activity.last() + timeouts.idle;
-        tokio::select! {
-            _ = connection.as_mut() => return,
-            _ = stopped.changed() => return,
-            _ = tokio::time::sleep_until(idle_until) => {
-                if activity.last() + timeouts.idle > tokio::time::Instant::now() {
-                    continue;
-                }
-                if shutting_down {
-                    return;
-                }
-                connection.as_mut().graceful_shutdown();
-                shutting_down = true;
-                activity.touch();
-            }
-        }
-    }
-}
-
-/// When a connection last moved a byte.
-#[derive(Clone)]
-struct Activity {
-    start: tokio::time::Instant,
-    /// Milliseconds after `start`.
-    last_ms: Arc<std::sync::atomic::AtomicU64>,
-}
-
-impl Activity {
-    fn new() -> Activity {
-        Activity {
-            start: tokio::time::Instant::now(),
-            last_ms: Arc::default(),
-        }
-    }
-
-    fn touch(&self) {
-        let ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.last_ms.store(ms, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    fn last(&self) -> tokio::time::Instant {
-        self.start
-            + std::time::Duration::from_millis(
-                self.last_ms.load(std::sync::atomic::Ordering::Relaxed),
-            )
-    }
-}
-
-/// A socket that records when it last read or wrote a byte.
-struct Watched<T> {
-    inner: T,
-    activity: Activity,
-}
-
-impl<T: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Watched<T> {
-    fn poll_read(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &mut tokio::io::ReadBuf<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        let before = buf.filled().len();
-        let polled = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
-        if buf.filled().len() > before {
-            self.activity.touch();
-        }
-        polled
-    }
-}
-
-impl<T: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Watched<T> {
-    fn poll_write(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &[u8],
-    ) -> std::task::Poll<std::io::Result<usize>> {
-        let polled = std::pin::Pin::new(&mut self.inner).poll_write(cx, buf);
-        if matches!(polled, std::task::Poll::Ready(Ok(n)) if n > 0) {
-            self.activity.touch();
-        }
-        polled
-    }
-
-    fn poll_flush(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
