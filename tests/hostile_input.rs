@@ -1308,6 +1308,21 @@ async fn obtain_tokens(mock: &MockEntra, http: &reqwest::Client) -> Tokens {
     .await;
     assert_eq!(status, 200, "daemon: {body}");
     let daemon = body["access_token"].as_str().expect("app token").to_owned();
+    // Every token the cases build on was issued in the tenant, `tid` and
+    // `iss` agreeing.
+    for token in [&t1_a, &t2_a, &daemon] {
+        let claims: Value = serde_json::from_slice(
+            &URL_SAFE_NO_PAD
+                .decode(token.split('.').nth(1).expect("three parts"))
+                .expect("base64url claims"),
+        )
+        .expect("JSON claims");
+        assert_eq!(
+            (claims["tid"].as_str(), claims["iss"].as_str()),
+            (Some(TENANT), Some(mock.issuer().as_str())),
+            "{claims}"
+        );
+    }
     Tokens { t1_a, t2_a, daemon }
 }
 
