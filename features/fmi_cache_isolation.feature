@@ -70,6 +70,24 @@ Feature: FMI cache isolation
     And the last request had no "fmi_path"
     And exactly 2 requests reached the IdP
 
+  # An fmi path outside ASCII ("é" is two bytes in UTF-8, "東" and "京"
+  # three each): the netstring form prefixes each value with its length in
+  # bytes, so a hash that counted characters would write another key. The
+  # key, the sub and the body as sent are pinned in snapshots/<port>/.
+  @requires-fmi_path @requires-cache
+  Scenario: A non-ASCII fmi path is sent as UTF-8 and cached under its own key
+    Given the blueprint app with a secret credential
+    When the blueprint acquires an app token for fmi path "agent-é/東京"
+    Then the blueprint's cache keys match the snapshot
+    And the token request bodies match the snapshot
+    And the token came from the identity provider
+    And the token's "sub" claim is "/eid1/c/pub/t/{tenant}/a/{blueprint}/agent-é/東京"
+    And request 1 came from the blueprint with fmi path "agent-é/東京"
+    And the blueprint's cache holds 1 access token
+    When the blueprint acquires an app token for fmi path "agent-é/東京"
+    Then the token came from the cache
+    And exactly 1 request reached the IdP
+
   # MSAL Java and .NET refuse a null, empty or blank fmi path before any
   # request; MSAL Python only refuses a non-string (SPEC §2), so there the
   # IdP refuses it instead: a port difference to declare, not to hide.

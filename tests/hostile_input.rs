@@ -18,6 +18,8 @@ const TENANT: &str = "10c419d4-4a50-45b2-aa4e-919fb84df24f";
 const BLUEPRINT: &str = "3bf56293-fbb5-42bd-a407-248ba7431a8c";
 const AGENT_A: &str = "7a3b9c2d-1111-4e5f-8a9b-0c1d2e3f4a5b";
 const AGENT_B: &str = "7a3b9c2d-2222-4e5f-8a9b-0c1d2e3f4a5b";
+const DAEMON: &str = "5d8f1c3e-3333-4e5f-8a9b-0c1d2e3f4a5b";
+const SNI_APP: &str = "9e4a7b1c-4444-4e5f-8a9b-0c1d2e3f4a5b";
 const EXCHANGE: &str = "api://AzureADTokenExchange/.default";
 const JWT_BEARER: &str = fic_protocol::AssertionType::JWT_BEARER_URN;
 const JWT_POP: &str = fic_protocol::AssertionType::JWT_POP_URN;
@@ -234,6 +236,8 @@ struct Tokens {
     t1_a: String,
     /// Leg 2 result: agent A's instance token.
     t2_a: String,
+    /// The daemon's own app token (secret-authenticated, exchange audience).
+    daemon: String,
 }
 
 fn leg2_form<'a>(agent: &'a str, assertion: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -956,12 +960,220 @@ fn cases(mock: &MockEntra, a: &Assertions, tokens: &Tokens) -> Vec<Case> {
         refused(400, 70000),
     ));
 
+    // --- Leg 3 is an agent's alone ------------------------------------------
+    c.push(Case::form(
+        "user_fic by an ordinary app with its secret and its own app token",
+        &[
+            ("grant_type", "user_fic"),
+            ("client_id", DAEMON),
+            ("client_secret", "daemon-secret"),
+            ("user_federated_identity_credential", &tokens.daemon),
+            ("username", "alice@contoso.com"),
+            (
+                "scope",
+                "api://contoso-api/read openid profile offline_access",
+            ),
+        ],
+        refused(400, 9990016),
+    ));
+    c.push(Case::form(
+        "user_fic by the blueprint with its secret and T1 as the user credential",
+        &[
+            ("grant_type", "user_fic"),
+            ("client_id", BLUEPRINT),
+            ("client_secret", "blueprint-secret"),
+            ("user_federated_identity_credential", &tokens.t1_a),
+            ("username", "alice@contoso.com"),
+            (
+                "scope",
+                "api://contoso-api/read openid profile offline_access",
+            ),
+        ],
+        refused(400, 9990016),
+    ));
+    c.push(Case::form(
+        "user_fic by the blueprint with a certificate assertion",
+        &{
+            let mut f: Vec<(&str, &str)> = vec![
+                ("grant_type", "user_fic"),
+                ("client_id", BLUEPRINT),
+                ("client_assertion_type", JWT_BEARER),
+                ("client_assertion", &valid),
+                ("user_federated_identity_credential", &tokens.t1_a),
+                ("username", "alice@contoso.com"),
+            ];
+            f.push(("scope", "api://contoso-api/read openid"));
+            f
+        },
+        refused(400, 9990016),
+    ));
+    let t2_claims = |patch: Value| {
+        mock.sign_token(&patched(
+            json!({
+                "iss": mock.issuer(), "aud": "api://AzureADTokenExchange",
+                "sub": AGENT_A, "azp": AGENT_A, "tid": TENANT, "idtyp": "app",
+                "iat": now(), "nbf": now(), "exp": now() + 3600,
+            }),
+            patch,
+        ))
+    };
+    let t2_about_b = t2_claims(json!({"sub": AGENT_B}));
+    c.push(Case::form(
+        "T2 issued to agent A but about agent B",
+        &user_fic_form(
+            &tokens.t1_a,
+            &t2_about_b,
+            &[("username", "alice@contoso.com")],
+        ),
+        refused(400, 9990012),
+    ));
+    let t2_other_tenant = t2_claims(json!({"tid": "00000000-0000-0000-0000-0000000000ff"}));
+    c.push(Case::form(
+        "T2 with another tenant's tid",
+        &user_fic_form(
+            &tokens.t1_a,
+            &t2_other_tenant,
+            &[("username", "alice@contoso.com")],
+        ),
+        refused(400, 70000),
+    ));
+    let t2_no_tid = t2_claims(json!({"tid": null}));
+    c.push(Case::form(
+        "T2 without tid",
+        &user_fic_form(
+            &tokens.t1_a,
+            &t2_no_tid,
+            &[("username", "alice@contoso.com")],
+        ),
+        refused(400, 70000),
+    ));
+    c.push(Case::form(
+        "T1 with another tenant's tid",
+        &leg2_form(
+            AGENT_A,
+            &mock_claims(json!({"tid": "00000000-0000-0000-0000-0000000000ff"})),
+        ),
+        refused(400, 50027),
+    ));
+    c.push(Case::form(
+        "T1 without tid",
+        &leg2_form(AGENT_A, &mock_claims(json!({"tid": null}))),
+        refused(400, 50027),
+    ));
+    c.push(Case::form(
+        "fmi_path from an app that is neither blueprint nor agent",
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", DAEMON),
+            ("client_secret", "daemon-secret"),
+            ("scope", EXCHANGE),
+            ("fmi_path", AGENT_A),
+        ],
+        refused(400, 9990017),
+    ));
+
+    // --- JOSE crit, exact audiences -----------------------------------------
+    for (name, crit) in [
+        ("an unknown extension", json!(["b64"])),
+        ("a registered claim name", json!(["exp"])),
+        ("an empty array", json!([])),
+        ("a string", json!("b64")),
+    ] {
+        c.push(assertion_case(
+            &format!("crit header naming {name}"),
+            &a.with_header(json!({"crit": crit, "b64": false})),
+            refused(400, 50027),
+        ));
+    }
+    let port = mock.port();
+    for (name, aud) in [
+        ("a query", format!("{endpoint}?x=1")),
+        ("an empty query", format!("{endpoint}?")),
+        ("a fragment", format!("{endpoint}#f")),
+        ("a trailing slash", format!("{endpoint}/")),
+        (
+            "userinfo",
+            format!("https://evil@localhost:{port}/{TENANT}/oauth2/v2.0/token"),
+        ),
+        (
+            "dot segments",
+            format!("https://localhost:{port}/x/../{TENANT}/oauth2/v2.0/token"),
+        ),
+        (
+            "an upper-case host",
+            format!("https://LOCALHOST:{port}/{TENANT}/oauth2/v2.0/token"),
+        ),
+        (
+            "a percent-encoded path",
+            format!("https://localhost:{port}/{TENANT}/oauth2/v2.0/%74oken"),
+        ),
+    ] {
+        c.push(assertion_case(
+            &format!("aud with {name}"),
+            &a.with_claims(json!({"aud": aud})),
+            refused(401, 700023),
+        ));
+    }
+
+    // --- Subject-name/issuer trust: a forged assertion ----------------------
+    let trusted = mock
+        .issue_rsa_client_certificate("sni-service.contoso.com")
+        .expect("certificate");
+    let stranger = mock
+        .issue_rsa_client_certificate("someone-else.contoso.com")
+        .expect("certificate");
+    let sni_assertion = |cert: &mock_entra::TlsIdentity, signer: &mock_entra::TlsIdentity| {
+        let der = pem_der(&cert.cert_pem);
+        let header = json!({
+            "alg": "RS256", "typ": "JWT",
+            "x5t#S256": fic_protocol::thumbprint::x5t_s256(&der),
+            "x5c": [STANDARD.encode(&der)],
+        });
+        let claims = json!({
+            "aud": endpoint, "iss": SNI_APP, "sub": SNI_APP,
+            "exp": now() + 600, "nbf": now(), "iat": now(),
+            "jti": uuid::Uuid::new_v4().to_string(),
+        });
+        let key = EncodingKey::from_rsa_pem(signer.key_pem.as_bytes()).expect("RSA key");
+        sign_raw(&header, &claims, Algorithm::RS256, &key)
+    };
+    let sni_form = |assertion: &str| -> Vec<(&'static str, String)> {
+        vec![
+            ("grant_type", "client_credentials".into()),
+            ("client_id", SNI_APP.into()),
+            ("client_assertion_type", JWT_BEARER.into()),
+            ("client_assertion", assertion.to_owned()),
+            ("scope", EXCHANGE.into()),
+        ]
+    };
+    for (name, assertion, expect) in [
+        (
+            "SNI: the trusted certificate, properly signed",
+            sni_assertion(&trusted, &trusted),
+            Expect::Token,
+        ),
+        (
+            "SNI: the trusted certificate in x5c, signed with another key",
+            sni_assertion(&trusted, &stranger),
+            refused(401, 700027),
+        ),
+        (
+            "SNI: an untrusted subject from the trusted CA",
+            sni_assertion(&stranger, &stranger),
+            refused(401, 700027),
+        ),
+    ] {
+        let form = sni_form(&assertion);
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        c.push(Case::form(name, &pairs, expect));
+    }
+
     // --- fmi_path oddities ---------------------------------------------------
     let long = "a".repeat(257);
     for (name, path) in [
         ("empty", ""),
         ("a single space", " "),
-        ("accented letter", "agént"),
+        ("no-break space", "agent\u{a0}1"),
         ("zero-width space", "agent\u{200b}1"),
         ("right-to-left override", "agent\u{202e}1"),
         ("byte-order mark", "\u{feff}agent"),
@@ -1083,7 +1295,35 @@ async fn obtain_tokens(mock: &MockEntra, http: &reqwest::Client) -> Tokens {
     let (status, body) = post_form(http, &url, &leg2_form(AGENT_A, &t1_a)).await;
     assert_eq!(status, 200, "Leg 2: {body}");
     let t2_a = body["access_token"].as_str().expect("T2").to_owned();
-    Tokens { t1_a, t2_a }
+    let (status, body) = post_form(
+        http,
+        &url,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", DAEMON),
+            ("client_secret", "daemon-secret"),
+            ("scope", EXCHANGE),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "daemon: {body}");
+    let daemon = body["access_token"].as_str().expect("app token").to_owned();
+    // Every token the cases build on was issued in the tenant, `tid` and
+    // `iss` agreeing.
+    for token in [&t1_a, &t2_a, &daemon] {
+        let claims: Value = serde_json::from_slice(
+            &URL_SAFE_NO_PAD
+                .decode(token.split('.').nth(1).expect("three parts"))
+                .expect("base64url claims"),
+        )
+        .expect("JSON claims");
+        assert_eq!(
+            (claims["tid"].as_str(), claims["iss"].as_str()),
+            (Some(TENANT), Some(mock.issuer().as_str())),
+            "{claims}"
+        );
+    }
+    Tokens { t1_a, t2_a, daemon }
 }
 
 /// Checks one answer; returns a description of what was wrong, if anything.
@@ -1238,4 +1478,732 @@ async fn an_out_of_range_clock_advance_does_not_brick_the_mock() {
         (200, 1),
         "after the clock advance ({advanced_status} {advanced_body}) a valid request got {status}: {body}"
     );
+}
+
+// --- Below the token endpoint: framing, slow clients, the harness API, the
+// --- state directory and the journal's redaction.
+
+fn plain_http_config(timeouts: mock_entra::Timeouts) -> mock_entra::MockConfig {
+    mock_entra::MockConfig {
+        tls: false,
+        timeouts,
+        ..Default::default()
+    }
+}
+
+/// Sends `request` as raw bytes and reads until the server closes or 10 s
+/// pass; returns what came back.
+async fn raw_exchange(addr: std::net::SocketAddr, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    tcp.write_all(request).await.expect("send");
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        tcp.read_to_end(&mut out),
+    )
+    .await;
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn local(mock: &MockEntra) -> std::net::SocketAddr {
+    std::net::SocketAddr::from(([127, 0, 0, 1], mock.port()))
+}
+
+#[tokio::test]
+async fn a_badly_framed_body_is_a_malformed_request_not_too_large() {
+    let mock = MockEntra::start_with(plain_http_config(Default::default()))
+        .await
+        .expect("mock starts");
+    let head = |extra: &str| {
+        format!(
+            "POST /{TENANT}/oauth2/v2.0/token HTTP/1.1\r\nHost: localhost\r\nContent-Type: {FORM}\r\nConnection: close\r\n{extra}\r\n"
+        )
+    };
+    let bad_chunk = format!(
+        "{}zz\r\nabc\r\n0\r\n\r\n",
+        head("Transfer-Encoding: chunked\r\n")
+    );
+    let answer = raw_exchange(local(&mock), bad_chunk.as_bytes()).await;
+    assert!(
+        answer.starts_with("HTTP/1.1 400") && answer.contains("AADSTS9002313"),
+        "bad chunk size: {answer}"
+    );
+    let cut_chunk = format!(
+        "{}10\r\ngrant_type=cl",
+        head("Transfer-Encoding: chunked\r\n")
+    );
+    // The client stops sending mid-chunk and half-closes: the body ends
+    // early, which is malformed too.
+    let answer = {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut tcp = tokio::net::TcpStream::connect(local(&mock))
+            .await
+            .expect("connect");
+        tcp.write_all(cut_chunk.as_bytes()).await.expect("send");
+        tcp.shutdown().await.expect("half-close");
+        let mut out = Vec::new();
+        let _ = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            tcp.read_to_end(&mut out),
+        )
+        .await;
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    assert!(
+        answer.is_empty()
+            || (answer.starts_with("HTTP/1.1 400") && answer.contains("AADSTS9002313")),
+        "truncated chunk: {answer}"
+    );
+    // Content-Length with a non-chunked Transfer-Encoding: hyper refuses the
+    // framing before the mock sees it, or the mock calls it malformed;
+    // never "too large".
+    let both = format!(
+        "{}grant_type=client_credentials",
+        head("Content-Length: 29\r\nTransfer-Encoding: gzip\r\n")
+    );
+    let answer = raw_exchange(local(&mock), both.as_bytes()).await;
+    assert!(
+        answer.starts_with("HTTP/1.1 400") && !answer.contains("9990001"),
+        "Content-Length with Transfer-Encoding: gzip: {answer}"
+    );
+    // The size limit keeps its own answer.
+    let big = format!(
+        "{}{}",
+        head(&format!("Content-Length: {}\r\n", 70 * 1024)),
+        "a".repeat(70 * 1024)
+    );
+    let answer = raw_exchange(local(&mock), big.as_bytes()).await;
+    assert!(
+        answer.starts_with("HTTP/1.1 413") && answer.contains("AADSTS9990001"),
+        "70 KiB: {answer}"
+    );
+}
+
+#[tokio::test]
+async fn slow_and_idle_connections_are_closed() {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let second = Duration::from_secs(1);
+    let mock = MockEntra::start_with(plain_http_config(mock_entra::Timeouts {
+        header: second,
+        body: second,
+        idle: Duration::from_secs(2),
+    }))
+    .await
+    .expect("mock starts");
+
+    // Headers trickled a line every 200 ms: cut off by the header timeout
+    // (without a timer hyper's would never fire).
+    let mut tcp = tokio::net::TcpStream::connect(local(&mock))
+        .await
+        .expect("connect");
+    tcp.write_all(format!("POST /{TENANT}/oauth2/v2.0/token HTTP/1.1\r\n").as_bytes())
+        .await
+        .expect("send");
+    let start = Instant::now();
+    let mut closed = false;
+    while start.elapsed() < Duration::from_secs(15) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        if tcp.write_all(b"X-Slow: a\r\n").await.is_err() {
+            closed = true;
+            break;
+        }
+        // Anything from the server (an answer, the end, an error) means it
+        // stopped waiting for these headers.
+        let mut buf = [0u8; 512];
+        if tokio::time::timeout(Duration::from_millis(1), tcp.read(&mut buf))
+            .await
+            .is_ok()
+        {
+            closed = true;
+            break;
+        }
+    }
+    assert!(
+        closed,
+        "a connection trickling headers stayed open for 15 s"
+    );
+
+    // A chunked body that never ends: 408 with the mock's own code.
+    let mut tcp = tokio::net::TcpStream::connect(local(&mock))
+        .await
+        .expect("connect");
+    tcp.write_all(
+        format!(
+            "POST /{TENANT}/oauth2/v2.0/token HTTP/1.1\r\nHost: localhost\r\nContent-Type: {FORM}\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
+        .as_bytes(),
+    )
+    .await
+    .expect("send");
+    let trickle = async {
+        loop {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            if tcp.write_all(b"1\r\na\r\n").await.is_err() {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(5), trickle).await;
+    let mut out = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(5), tcp.read(&mut out))
+        .await
+        .expect("an answer to the endless body")
+        .expect("read");
+    let answer = String::from_utf8_lossy(&out[..n]);
+    assert!(
+        answer.starts_with("HTTP/1.1 408") && answer.contains("AADSTS9990015"),
+        "endless body: {answer}"
+    );
+    assert_eq!(
+        mock.journal().len(),
+        1,
+        "the timed-out request is journaled"
+    );
+
+    // A keep-alive connection left idle after its answer is closed.
+    let mut tcp = tokio::net::TcpStream::connect(local(&mock))
+        .await
+        .expect("connect");
+    tcp.write_all(
+        format!("GET /{TENANT}/discovery/v2.0/keys HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes(),
+    )
+    .await
+    .expect("send");
+    let mut got = Vec::new();
+    let read_all = tokio::time::timeout(Duration::from_secs(15), tcp.read_to_end(&mut got)).await;
+    let text = String::from_utf8_lossy(&got);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(
+        read_all.is_ok(),
+        "an idle keep-alive connection stayed open for 15 s"
+    );
+
+    // TLS: a connection that never starts its handshake is dropped.
+    let tls_mock = MockEntra::start_with(mock_entra::MockConfig {
+        timeouts: mock_entra::Timeouts {
+            header: second,
+            body: second,
+            idle: second,
+        },
+        ..Default::default()
+    })
+    .await
+    .expect("mock starts");
+    let mut tcp = tokio::net::TcpStream::connect(local(&tls_mock))
+        .await
+        .expect("connect");
+    let mut buf = Vec::new();
+    let ended = tokio::time::timeout(Duration::from_secs(15), tcp.read_to_end(&mut buf)).await;
+    assert!(
+        ended.is_ok(),
+        "a silent TLS connection stayed open for 15 s"
+    );
+}
+
+async fn http_client(mock: &MockEntra) -> reqwest::Client {
+    let ca = reqwest::Certificate::from_pem(mock.ca_cert_pem().as_bytes()).expect("CA PEM");
+    reqwest::Client::builder()
+        .tls_certs_only([ca])
+        .build()
+        .expect("client")
+}
+
+#[tokio::test]
+async fn the_harness_api_refuses_cross_site_use_and_requires_its_token() {
+    let mock = MockEntra::start(Directory::default_directory())
+        .await
+        .expect("mock starts");
+    let http = http_client(&mock).await;
+    let journal = format!("{}/_harness/journal", mock.base_url());
+    let advance = format!("{}/_harness/clock/advance", mock.base_url());
+    let status_of = |r: reqwest::Response| async move {
+        let status = r.status().as_u16();
+        let body: Value = r.json().await.unwrap_or(Value::Null);
+        (status, body)
+    };
+
+    // A page on another origin, or one a browser marks cross-site.
+    let (status, body) = status_of(
+        http.get(&journal)
+            .header("origin", "https://evil.example")
+            .send()
+            .await
+            .expect("answer"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (403, Some("forbidden")),
+        "{body}"
+    );
+    let (status, _) = status_of(
+        http.delete(&journal)
+            .header("origin", "null")
+            .send()
+            .await
+            .expect("answer"),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, _) = status_of(
+        http.get(&journal)
+            .header("sec-fetch-site", "cross-site")
+            .send()
+            .await
+            .expect("answer"),
+    )
+    .await;
+    assert_eq!(status, 403);
+    // Its own origin is fine.
+    let own = http
+        .get(&journal)
+        .header("origin", mock.base_url())
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(own.status(), 200);
+    // A text/plain POST (what a cross-site form can send) moves nothing.
+    let before = mock.clock().unix();
+    let (status, body) = status_of(
+        http.post(&advance)
+            .header("content-type", "text/plain")
+            .body(r#"{"seconds": 86400}"#)
+            .send()
+            .await
+            .expect("answer"),
+    )
+    .await;
+    assert_eq!(status, 415, "{body}");
+    assert!(mock.clock().unix() - before < 60, "the clock moved");
+    let (status, _) = status_of(
+        http.post(format!("{}/_harness/faults", mock.base_url()))
+            .body(r#"{"status": 503}"#)
+            .send()
+            .await
+            .expect("answer"),
+    )
+    .await;
+    assert_eq!(status, 415);
+    assert!(mock.faults().pending().is_empty());
+
+    // With an admin token, every harness request needs it.
+    let guarded = MockEntra::start_with(mock_entra::MockConfig {
+        admin_token: Some("s3cret-admin".into()),
+        ..Default::default()
+    })
+    .await
+    .expect("mock starts");
+    let http = http_client(&guarded).await;
+    let journal = format!("{}/_harness/journal", guarded.base_url());
+    for auth in [None, Some("Bearer wrong"), Some("Basic s3cret-admin")] {
+        let mut r = http.get(&journal);
+        if let Some(a) = auth {
+            r = r.header("authorization", a);
+        }
+        let r = r.send().await.expect("answer");
+        assert_eq!(r.status(), 401, "{auth:?}");
+        assert!(r.headers().contains_key("www-authenticate"));
+    }
+    let r = http
+        .get(&journal)
+        .bearer_auth("s3cret-admin")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(r.status(), 200);
+    // Entra's own endpoints do not need it.
+    let (status, _) = post_form(&http, &guarded.token_endpoint(), &secret_form(&[])).await;
+    assert_eq!(status, 200);
+
+    // Beyond loopback the token is required, and must not be empty.
+    let exposed = |admin_token: Option<&str>| mock_entra::MockConfig {
+        addr: std::net::SocketAddr::from(([0, 0, 0, 0], 0)),
+        admin_token: admin_token.map(str::to_owned),
+        ..Default::default()
+    };
+    let refused = MockEntra::start_with(exposed(None))
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        matches!(refused, mock_entra::MockError::AdminTokenRequired { .. }),
+        "{refused}"
+    );
+    assert!(refused.to_string().contains("FIC_ADMIN_TOKEN"), "{refused}");
+    assert!(matches!(
+        MockEntra::start_with(exposed(Some("  "))).await.err(),
+        Some(mock_entra::MockError::EmptyAdminToken)
+    ));
+    MockEntra::start_with(exposed(Some("s3cret-admin")))
+        .await
+        .expect("with a token it starts")
+        .shutdown()
+        .await;
+}
+
+#[tokio::test]
+async fn the_journal_pages_filters_keeps_counting_and_the_clock_resets() {
+    let mock = MockEntra::start(Directory::default_directory())
+        .await
+        .expect("mock starts");
+    let http = http_client(&mock).await;
+    let endpoint = mock.token_endpoint();
+    for _ in 0..3 {
+        post_form(&http, &endpoint, &secret_form(&[])).await;
+    }
+    let daemon = [
+        ("grant_type", "client_credentials"),
+        ("client_id", DAEMON),
+        ("client_secret", "daemon-secret"),
+        ("scope", EXCHANGE),
+    ];
+    post_form(&http, &endpoint, &daemon).await;
+    let url = |query: &str| format!("{}/_harness/journal{query}", mock.base_url());
+    let seqs = |query: &'static str| {
+        let http = http.clone();
+        let url = url(query);
+        async move {
+            let r = http.get(url).send().await.expect("answer");
+            let last = r.headers()["x-journal-last-seq"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            let entries: Vec<Value> = r.json().await.expect("a JSON array");
+            let seqs: Vec<u64> = entries.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+            (seqs, last)
+        }
+    };
+    assert_eq!(seqs("").await, (vec![1, 2, 3, 4], "4".to_owned()));
+    assert_eq!(seqs("?limit=2").await.0, [1, 2]);
+    assert_eq!(seqs("?after=2").await.0, [3, 4]);
+    assert_eq!(seqs("?after=1&limit=1").await.0, [2]);
+    assert_eq!(seqs("?limit=0").await.0, Vec::<u64>::new());
+    assert_eq!(
+        seqs("?client_id=5D8F1C3E-3333-4E5F-8A9B-0C1D2E3F4A5B")
+            .await
+            .0,
+        [4]
+    );
+    assert_eq!(seqs("?grant_type=user_fic").await.0, Vec::<u64>::new());
+    assert_eq!(seqs("?grant_type=client_credentials&after=3").await.0, [4]);
+    for bad in ["?limit=lots", "?after=-1", "?colour=blue"] {
+        let r = http.get(url(bad)).send().await.expect("answer");
+        assert_eq!(r.status(), 400, "{bad}");
+        let body: Value = r.json().await.expect("JSON");
+        assert_eq!(body["error"], "invalid_request", "{bad}");
+    }
+
+    // A wipe does not restart the numbering.
+    let deleted = http.delete(url("")).send().await.expect("answer");
+    assert_eq!(deleted.status(), 204);
+    post_form(&http, &endpoint, &secret_form(&[])).await;
+    assert_eq!(seqs("").await, (vec![5], "5".to_owned()));
+
+    // Many entries come back complete and in order (streamed in chunks).
+    for _ in 0..700 {
+        let mut e = mock.journal().entries()[0].clone();
+        e.client_id = Some("bulk".into());
+        mock.journal().record(e);
+    }
+    let (all, last) = seqs("").await;
+    assert_eq!(all.len(), 701);
+    assert!(all.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(last, "705");
+    assert_eq!(seqs("?client_id=bulk&after=600&limit=50").await.0.len(), 50);
+
+    // The clock goes forward, and back to the real time.
+    let post = |path: &'static str, body: &'static str| {
+        let http = http.clone();
+        let url = format!("{}{path}", mock.base_url());
+        async move {
+            http.post(url)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .expect("answer")
+        }
+    };
+    let real = now();
+    assert_eq!(
+        post("/_harness/clock/advance", r#"{"seconds": 86400}"#)
+            .await
+            .status(),
+        200
+    );
+    assert!(mock.clock().unix() >= real + 86400);
+    let reset = post("/_harness/clock/reset", "").await;
+    assert_eq!(reset.status(), 200);
+    assert!((mock.clock().unix() - now()).abs() < 60);
+}
+
+#[tokio::test]
+async fn the_journal_never_stores_credentials_whatever_their_spelling() {
+    let s = setup().await;
+    let assertion = s.assertions.valid();
+    let form = url_encode(&[
+        ("grant_type", "client_credentials"),
+        ("client_id", BLUEPRINT),
+        ("Client_Secret", "form-secret-1"),
+        ("CLIENT_ASSERTION", &assertion),
+        ("Refresh_Token", "form-refresh-2"),
+        ("scope", EXCHANGE),
+    ]);
+    let r = s
+        .http
+        .post(format!(
+            "{}?client_secret=query-secret-3&REFRESH_TOKEN=query-refresh-4&client-request-id=kept",
+            s.mock.token_endpoint()
+        ))
+        .header("content-type", FORM)
+        .header("cookie", "session=cookie-secret-5")
+        .header("proxy-authorization", "Basic proxy-secret-6")
+        .header("x-api-key", "api-key-secret-7")
+        .header("x-auth-token", "auth-token-secret-8")
+        .body(form)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(r.status(), 400, "no client credential under its real name");
+    let served = s
+        .http
+        .get(format!("{}/_harness/journal", s.mock.base_url()))
+        .send()
+        .await
+        .expect("answer")
+        .text()
+        .await
+        .expect("body");
+    let in_process = serde_json::to_string(&s.mock.journal().entries()).expect("serializes");
+    let signature = assertion.rsplit('.').next().expect("three parts");
+    for (place, text) in [("journal API", &served), ("journal", &in_process)] {
+        for secret in [
+            "form-secret-1",
+            "form-refresh-2",
+            "query-secret-3",
+            "query-refresh-4",
+            "cookie-secret-5",
+            "proxy-secret-6",
+            "api-key-secret-7",
+            "auth-token-secret-8",
+            signature,
+        ] {
+            assert!(!text.contains(secret), "{secret} is in the {place}: {text}");
+        }
+    }
+    let e = &s.mock.journal().entries()[0];
+    assert!(e.form["Client_Secret"].starts_with("redacted:"));
+    assert!(e.query["client_secret"].starts_with("redacted:"));
+    assert_eq!(e.query["client-request-id"], "kept");
+    assert!(e.headers["x-api-key"].starts_with("redacted:"));
+    assert_eq!(e.headers["content-type"], FORM);
+}
+
+#[cfg(unix)]
+fn mode_of(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .expect("exists")
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[cfg(unix)]
+async fn start_in(dir: &std::path::Path) -> Result<MockEntra, mock_entra::MockError> {
+    MockEntra::start_with(mock_entra::MockConfig {
+        state_dir: Some(dir.to_owned()),
+        ..Default::default()
+    })
+    .await
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_state_directory_is_private_consistent_and_never_followed() {
+    use std::os::unix::fs::PermissionsExt;
+    let base = tempfile::tempdir().expect("temp dir");
+    let dir = base.path().join("state");
+    let keys = ["ca.key", "server.key", "signing.key"];
+
+    // A new directory: 0700, keys 0600 (client keys too).
+    let mock = start_in(&dir).await.expect("mock starts");
+    let ca = mock.ca_cert_pem().to_owned();
+    let client = mock
+        .issue_client_certificate("c")
+        .expect("client certificate");
+    assert_eq!(mode_of(&dir), 0o700);
+    for key in keys {
+        assert_eq!(mode_of(&dir.join(key)), 0o600, "{key}");
+    }
+    assert_eq!(mode_of(&client.key_pem_path), 0o600);
+    mock.shutdown().await;
+    // Restarting reuses the same CA.
+    let again = start_in(&dir).await.expect("restarts");
+    assert_eq!(again.ca_cert_pem(), ca);
+    again.shutdown().await;
+
+    let refusal = |e: mock_entra::MockError| e.to_string();
+    // Writable by others: refused, naming the directory.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let why = refusal(start_in(&dir).await.err().expect("refused"));
+    assert!(
+        why.contains("writable by other users") && why.contains("state"),
+        "{why}"
+    );
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+
+    // A private key others can read: refused, naming it.
+    let signing_key = dir.join("signing.key");
+    std::fs::set_permissions(&signing_key, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let why = refusal(start_in(&dir).await.err().expect("refused"));
+    assert!(
+        why.contains("signing.key") && why.contains("readable"),
+        "{why}"
+    );
+    std::fs::set_permissions(&signing_key, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+
+    // Keys that do not belong to their certificates: refused, naming both.
+    let other = tempfile::tempdir().expect("temp dir");
+    start_in(other.path())
+        .await
+        .expect("mock starts")
+        .shutdown()
+        .await;
+    for (key, cert) in [("signing.key", "signing.pem"), ("ca.key", "ca.pem")] {
+        let original = std::fs::read(dir.join(key)).expect("key");
+        std::fs::remove_file(dir.join(key)).expect("remove");
+        std::fs::copy(other.path().join(key), dir.join(key)).expect("copy");
+        let why = refusal(start_in(&dir).await.err().expect("refused"));
+        assert!(
+            why.contains(key) && why.contains(cert) && why.contains("does not belong"),
+            "{why}"
+        );
+        std::fs::remove_file(dir.join(key)).expect("remove");
+        std::fs::write(dir.join(key), original).expect("restore");
+        std::fs::set_permissions(dir.join(key), std::fs::Permissions::from_mode(0o600))
+            .expect("chmod");
+    }
+    start_in(&dir)
+        .await
+        .expect("consistent again")
+        .shutdown()
+        .await;
+
+    // A link planted in place of a key is not followed.
+    let victim = base.path().join("victim.key");
+    std::fs::copy(dir.join("ca.key"), &victim).expect("copy");
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    std::fs::remove_file(dir.join("ca.key")).expect("remove");
+    std::os::unix::fs::symlink(&victim, dir.join("ca.key")).expect("symlink");
+    let why = refusal(start_in(&dir).await.err().expect("refused"));
+    assert!(
+        why.contains("ca.key") && why.contains("not a regular file"),
+        "{why}"
+    );
+
+    // A partial set is refused, naming what is missing, and nothing is
+    // regenerated (the CA clients trust stays).
+    std::fs::remove_file(dir.join("ca.key")).expect("remove");
+    std::fs::remove_file(dir.join("server.pem")).expect("remove");
+    let why = refusal(start_in(&dir).await.err().expect("refused"));
+    assert!(
+        why.contains("ca.key") && why.contains("server.pem") && why.contains("missing"),
+        "{why}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("ca.pem")).expect("kept"),
+        ca
+    );
+    assert!(!dir.join("ca.key").exists());
+
+    // Another user's directory (made one by handing it over, when root).
+    if running_as_root() {
+        let theirs = base.path().join("theirs");
+        std::fs::create_dir(&theirs).expect("mkdir");
+        std::os::unix::fs::chown(&theirs, Some(65534), Some(65534)).expect("chown");
+        let why = refusal(start_in(&theirs).await.err().expect("refused"));
+        assert!(why.contains("owned by user id 65534"), "{why}");
+    }
+}
+
+#[cfg(unix)]
+fn running_as_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // The owner of a file this process just made is its effective user.
+    let probe = tempfile::NamedTempFile::new().expect("temp file");
+    probe.as_file().metadata().expect("metadata").uid() == 0
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_default_state_directory_is_fresh_random_and_private() {
+    let a = MockEntra::start(Directory::default_directory())
+        .await
+        .expect("starts");
+    let b = MockEntra::start(Directory::default_directory())
+        .await
+        .expect("starts");
+    let dir = a.state_dir().to_owned();
+    assert_ne!(dir, b.state_dir());
+    assert_eq!(mode_of(&dir), 0o700);
+    let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    assert!(
+        !name.contains(&std::process::id().to_string()),
+        "predictable name {name}"
+    );
+    assert_ne!(a.ca_cert_pem(), b.ca_cert_pem(), "keys are new each time");
+    a.shutdown().await;
+    assert!(!dir.exists(), "removed when the mock stops");
+}
+
+/// `fic-harness serve` refuses, with exit code 2 and a reason, to start
+/// where it would be unsafe.
+#[cfg(unix)]
+#[test]
+fn serve_refuses_an_unsafe_start_with_exit_code_2() {
+    use std::os::unix::fs::PermissionsExt;
+    let serve = |args: &[&str], token: Option<&str>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_fic-harness"));
+        cmd.arg("serve").args(args).env_remove("FIC_ADMIN_TOKEN");
+        if let Some(t) = token {
+            cmd.env("FIC_ADMIN_TOKEN", t);
+        }
+        cmd.output().expect("runs")
+    };
+    let out = serve(&["--addr", "0.0.0.0:0"], None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--admin-token"), "{stderr}");
+    assert!(out.stdout.is_empty(), "no ready line");
+
+    let base = tempfile::tempdir().expect("temp dir");
+    let open = base.path().join("open");
+    std::fs::create_dir(&open).expect("mkdir");
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let out = serve(&["--state-dir", open.to_str().expect("UTF-8 path")], None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("writable by other users"), "{stderr}");
+
+    // With the token from the environment it starts: the ready line comes.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fic-harness"))
+        .args(["serve", "--addr", "0.0.0.0:0"])
+        .env("FIC_ADMIN_TOKEN", "s3cret-admin")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("starts");
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().expect("stdout")),
+        &mut line,
+    )
+    .expect("ready line");
+    let _ = child.kill();
+    let _ = child.wait();
+    let ready: Value = serde_json::from_str(&line).expect("JSON ready line");
+    assert!(ready["url"].is_string(), "{line}");
 }

@@ -70,6 +70,8 @@ fn world() -> &'static World {
             jti_policy: JtiPolicy::AllowIdenticalResend,
             seen_jti: Mutex::default(),
             refresh_tokens: Mutex::default(),
+            timeouts: Default::default(),
+            admin_token: None,
         });
         let router = Router::new()
             .route(

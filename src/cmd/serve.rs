@@ -5,8 +5,10 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
+use mock_entra::state::Timeouts;
 use mock_entra::{Directory, JtiPolicy, MockConfig, MockEntra};
 
 #[derive(clap::Args)]
@@ -18,7 +20,9 @@ pub struct ServeArgs {
     #[arg(long)]
     directory: Option<PathBuf>,
     /// Keep the CA, server certificate and signing key here, and reuse them
-    /// on the next start (clients keep trusting the same CA).
+    /// on the next start (clients keep trusting the same CA). It must be
+    /// yours and not writable by others; without it a fresh private
+    /// temporary directory is used and removed on exit.
     #[arg(long)]
     state_dir: Option<PathBuf>,
     /// Serve plain HTTP instead of TLS (no MSAL port accepts this; for tools).
@@ -45,6 +49,21 @@ pub struct ServeArgs {
     /// folders are created; the file is removed on a clean stop.
     #[arg(long, value_name = "PATH")]
     ready_file: Option<PathBuf>,
+
+    /// Bearer token required on /_harness/* (journal, faults, clock);
+    /// mandatory when --addr is not a loopback address.
+    #[arg(long, env = "FIC_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    /// Seconds a connection may take to send its request headers (and the
+    /// TLS handshake).
+    #[arg(long, default_value_t = Timeouts::default().header.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout: u64,
+    /// Seconds a request body may take to arrive.
+    #[arg(long, default_value_t = Timeouts::default().body.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    body_timeout: u64,
+    /// Seconds without a byte either way before a connection is closed.
+    #[arg(long, default_value_t = Timeouts::default().idle.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout: u64,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -64,17 +83,15 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .map_err(|e| anyhow::anyhow!("cannot serve this directory:\n{e}"))?,
         None => Directory::default_directory(),
     };
-    // Without --state-dir the keys live in a per-process directory that is
-    // removed on a clean stop.
-    let temporary = args.state_dir.is_none();
-    let state_dir = args.state_dir.unwrap_or_else(|| {
-        std::env::temp_dir().join(format!("fic-harness-{}", std::process::id()))
-    });
+    let addr = args.addr;
+    let exposed = !addr.ip().is_loopback();
     let config = MockConfig {
         addr: args.addr,
         host: args.host,
         tls: !args.plain_http,
-        state_dir: Some(state_dir.clone()),
+        // Without --state-dir the mock makes a fresh private temporary
+        // directory of its own, removed when it stops.
+        state_dir: args.state_dir,
         directory,
         jti_policy: if args.strict_jti {
             JtiPolicy::RejectAnyReuse
@@ -83,6 +100,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         },
         journal_capacity: args.journal_capacity,
         proxy_addr: args.proxy_addr,
+        timeouts: Timeouts {
+            header: Duration::from_secs(args.header_timeout),
+            body: Duration::from_secs(args.body_timeout),
+            idle: Duration::from_secs(args.idle_timeout),
+        },
+        admin_token: args.admin_token,
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
@@ -103,6 +126,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             write_atomically(path, format!("{ready}\n").as_bytes())
                 .with_context(|| format!("writing the ready file {}", path.display()))?;
         }
+        if exposed {
+            tracing::warn!(%addr, "listening beyond this machine: the harness API requires the admin token");
+        }
         tracing::info!(url = %mock.base_url(), "mock Entra ID ready; Ctrl-C to stop");
         shutdown_signal().await;
         tracing::info!("stopping");
@@ -112,9 +138,6 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     // The file says a server is up: it goes when the server does.
     if let Some(path) = &args.ready_file {
         let _ = std::fs::remove_file(path);
-    }
-    if temporary {
-        let _ = std::fs::remove_dir_all(&state_dir);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -63,6 +63,9 @@ pub struct MatrixOptions {
     pub command_timeout: Duration,
     /// Told as each section starts and each scenario finishes.
     pub progress: Option<OnProgress>,
+    /// The authority mode of the run: which reference snapshots the ports
+    /// are compared with.
+    pub authority: crate::authority::AuthorityMode,
 }
 
 /// The whole run.
@@ -263,7 +266,13 @@ pub async fn run_matrix(
             state,
         });
     }
-    let cross_port = cross_port(&options.root, &observed, divergences, options.filtered);
+    let cross_port = cross_port(
+        &options.root,
+        options.authority,
+        &observed,
+        divergences,
+        options.filtered,
+    );
     Matrix {
         idp,
         columns,
@@ -376,9 +385,13 @@ async fn run_port(
     }
 }
 
-/// The reference client's pinned artifacts, `snapshots/rust/*.snap`.
-pub fn reference_artifacts(root: &Path) -> BTreeMap<String, Value> {
-    let dir = root.join("snapshots").join(crate::reference_driver::PORT);
+/// The reference client's pinned artifacts in one authority mode
+/// (`snapshots/rust/*.snap` in production mode).
+pub fn reference_artifacts(
+    root: &Path,
+    authority: crate::authority::AuthorityMode,
+) -> BTreeMap<String, Value> {
+    let dir = authority.snapshot_dir(root, crate::reference_driver::PORT);
     let mut out = BTreeMap::new();
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return out;
@@ -410,11 +423,12 @@ fn snapshot_body(text: &str) -> Option<Value> {
 
 fn cross_port(
     root: &Path,
+    authority: crate::authority::AuthorityMode,
     observed: &[(String, Vec<ScenarioResult>)],
     divergences: &Divergences,
     filtered: bool,
 ) -> CrossPort {
-    let reference = reference_artifacts(root);
+    let reference = reference_artifacts(root, authority);
     let ports: Vec<(&str, &[ScenarioResult])> = observed
         .iter()
         .filter(|(port, _)| port != crate::reference_driver::PORT)
@@ -530,7 +544,10 @@ mod tests {
     fn the_reference_artifacts_are_the_pinned_snapshots() {
         let body = snapshot_body("---\nsource: x\ndescription: y\n---\n{\n  \"a\": 1\n}\n");
         assert_eq!(body, Some(serde_json::json!({"a": 1})));
-        let pinned = reference_artifacts(&crate::port_driver::repo_root());
+        let pinned = reference_artifacts(
+            &crate::port_driver::repo_root(),
+            crate::authority::AuthorityMode::Production,
+        );
         assert!(
             pinned.contains_key(
                 "fmi_cache_isolation__two_fmi_paths_get_two_cache_entries_and_one_request_each__blueprint_cache_keys"
@@ -581,6 +598,7 @@ mod preflight_tests {
             filtered: false,
             command_timeout: Duration::from_secs(1),
             progress: None,
+            authority: crate::authority::AuthorityMode::Production,
         }
     }
 
@@ -684,6 +702,7 @@ mod installed_ports {
                 filtered: false,
                 command_timeout: Duration::from_secs(60),
                 progress: None,
+                authority: crate::authority::AuthorityMode::Production,
             };
             let factory = driver_factory(port, launch, Duration::from_secs(60));
             let hello = preflight(&options, port, &factory)

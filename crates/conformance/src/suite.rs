@@ -810,6 +810,7 @@ mod tests {
             on_finished: Some(Arc::new(move |r: &ScenarioResult| {
                 sink.lock().unwrap().push(r.id.clone())
             })),
+            authority: AuthorityMode::Production,
         })
         .await;
         assert_eq!(report.scenarios.len(), 1, "{:?}", report.scenarios);
@@ -823,7 +824,7 @@ mod tests {
         }
         assert_eq!(*seen.lock().unwrap(), ["sc-5"], "reported as it finished");
         let select = |tags: Option<&str>, section: &Section| {
-            select(dir.path(), tags, section)
+            select(dir.path(), tags, section, AuthorityMode::Production)
                 .unwrap()
                 .into_iter()
                 .map(|s| s.id)
@@ -832,7 +833,12 @@ mod tests {
         assert_eq!(select(None, &Section::Idp), ["sc-5"]);
         assert_eq!(select(Some("@smoke"), &Section::Port("p".into())), ["sc-2"]);
         assert!(select(Some("@nothing"), &Section::Idp).is_empty());
-        assert!(super::select(dir.path(), Some("@a and and"), &Section::Idp).is_err());
+        assert!(super::select(
+            dir.path(),
+            Some("@a and and"),
+            &Section::Idp,
+            AuthorityMode::Production,
+        ).is_err());
     }
 
     #[tokio::test]

@@ -58,6 +58,9 @@ pub enum Aadsts {
     ConflictingClientIds,
     NotFound,
     InjectedFault,
+    RequestTimeout,
+    UserFicNotAgent,
+    FmiPathNotAllowed,
 }
 
 /// One catalogue entry.
@@ -91,7 +94,7 @@ const BAD: StatusCode = StatusCode::BAD_REQUEST;
 const UNAUTH: StatusCode = StatusCode::UNAUTHORIZED;
 
 impl Aadsts {
-    pub const ALL: [Aadsts; 41] = [
+    pub const ALL: [Aadsts; 44] = [
         Aadsts::MissingParameter,
         Aadsts::MalformedRequest,
         Aadsts::NoClientCredential,
@@ -133,6 +136,9 @@ impl Aadsts {
         Aadsts::ConflictingClientIds,
         Aadsts::NotFound,
         Aadsts::InjectedFault,
+        Aadsts::RequestTimeout,
+        Aadsts::UserFicNotAgent,
+        Aadsts::FmiPathNotAllowed,
     ];
 
     pub fn spec(self) -> CodeSpec {
@@ -416,6 +422,27 @@ impl Aadsts {
                 "invalid_request",
                 StatusCode::NOT_FOUND,
                 "[fic-harness] The mock serves no such endpoint.",
+                MOCK_OWN,
+            ),
+            RequestTimeout => spec(
+                9990015,
+                "invalid_request",
+                StatusCode::REQUEST_TIMEOUT,
+                "[fic-harness] The request body did not arrive in time.",
+                MOCK_OWN,
+            ),
+            UserFicNotAgent => spec(
+                9990016,
+                "unauthorized_client",
+                BAD,
+                "[fic-harness] Only an agent identity authenticating with its federated credential (T1) may use the user_fic grant.",
+                MOCK_OWN,
+            ),
+            FmiPathNotAllowed => spec(
+                9990017,
+                "unauthorized_client",
+                BAD,
+                "[fic-harness] Only an agent identity blueprint or an agent identity may request a token with an fmi_path.",
                 MOCK_OWN,
             ),
             // Apart from the numbered refusals above: an error a test asked

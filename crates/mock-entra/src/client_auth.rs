@@ -54,10 +54,21 @@ pub struct PresentedCredential {
     pub assertion: Option<Jwt>,
 }
 
+/// What the client proved itself with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    Secret,
+    /// A client assertion signed with a certificate's key.
+    Certificate,
+    /// A token from this mock or a trusted issuer (T1 for an agent).
+    Federated,
+}
+
 #[derive(Debug, Clone)]
 pub struct AuthenticatedClient<'a> {
     pub app: &'a App,
     pub method: ClientAuthMethod,
+    pub credential: Credential,
     /// `azpacr`: "1" for a secret, "2" for a certificate or federated credential.
     pub azpacr: &'static str,
 }
@@ -174,6 +185,7 @@ pub fn authenticate<'s>(
                 Ok(AuthenticatedClient {
                     app,
                     method,
+                    credential: Credential::Secret,
                     azpacr: "1",
                 })
             } else {
@@ -213,6 +225,12 @@ fn authenticate_assertion<'s>(
             format!("The client assertion: {e}."),
         )
     })?;
+    if let Err(e) = jwt.check_critical() {
+        return Err(EntraError::new(
+            Aadsts::MalformedAssertion,
+            format!("The client assertion: {e}."),
+        ));
+    }
     let now = state.clock.unix();
     // A token this mock (or a trusted issuer) issued is a federated
     // credential; anything else must be the app's own signed assertion.
@@ -237,17 +255,20 @@ fn authenticate_assertion<'s>(
             })
             .transpose()?
     };
-    match federated_key {
+    let credential = match federated_key {
         Some(key) => {
             check_federated(state, app, &jwt, &key, now)?;
+            Credential::Federated
         }
         None => {
             check_certificate_assertion(state, input, app, &jwt, raw, now)?;
+            Credential::Certificate
         }
-    }
+    };
     Ok(AuthenticatedClient {
         app,
         method,
+        credential,
         azpacr: "2",
     })
 }
@@ -539,15 +560,25 @@ fn subject_name_trust(
     ))
 }
 
+/// Whether `aud` names this tenant's token endpoint (v2 or v1) or its
+/// issuer on this mock, written exactly: a URL the parser would not have to
+/// normalise (no dot segments, upper-case host, default port or empty
+/// query), with no user info, query, fragment or trailing slash. Only the
+/// tenant segment is compared case-insensitively, as tenant names are.
 fn audience_ok(state: &MockState, input: &AuthInput<'_>, aud: &str) -> bool {
     let Ok(url) = url::Url::parse(aud) else {
         return false;
     };
-    if !state.names_this_mock(input.origin, &url) {
+    let exact = url.as_str() == aud
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.query().is_none()
+        && url.fragment().is_none();
+    if !exact || !state.names_this_mock(input.origin, &url) {
         return false;
     }
-    let path = url.path().trim_end_matches('/');
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let path = url.path();
+    let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
     let names_this_tenant = |seg: &str| {
         seg.eq_ignore_ascii_case(input.tenant_segment)
             || seg.eq_ignore_ascii_case(&input.tenant.id)
@@ -591,6 +622,19 @@ fn check_federated(
         return Err(EntraError::new(Aadsts::UserTokenAsFederatedCredential, ""));
     }
     let iss = jwt.claim_str("iss").unwrap_or_default();
+    // A token in this mock's name carries the tenant it was issued in twice,
+    // in `iss` and `tid`; both must name the app's tenant.
+    if let Some(issued_in) = state.tenant_of_issuer(iss) {
+        let tid = jwt.claim_str("tid").unwrap_or_default();
+        if !tid.eq_ignore_ascii_case(&issued_in.id) {
+            return Err(EntraError::new(
+                Aadsts::MalformedAssertion,
+                format!(
+                    "The federated credential's 'tid' '{tid}' is not the tenant of its issuer '{iss}'."
+                ),
+            ));
+        }
+    }
     let sub = jwt.claim_str("sub").unwrap_or_default();
     let audiences = jwt.audiences();
     // The records naming "this mock" match either issuer it writes (own

@@ -19,7 +19,7 @@ use crate::state::MockState;
 
 /// Tenant-independent authorities, served with Entra's `{tenantid}` issuer
 /// template.
-const MULTI_TENANT: [&str; 3] = ["common", "organizations", "consumers"];
+pub(crate) const MULTI_TENANT: [&str; 3] = ["common", "organizations", "consumers"];
 
 fn error(state: &MockState, origin: Origin, e: EntraError) -> Response {
     e.into_response_with(&state.base_url_at(origin), None, state.clock.now())

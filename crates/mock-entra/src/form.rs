@@ -2,6 +2,7 @@
 //! parameter at most once.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use crate::aadsts::Aadsts;
 use crate::entra_error::EntraError;
@@ -9,6 +10,44 @@ use crate::entra_error::EntraError;
 /// Token request bodies larger than this get a 413; real ones are a few KB
 /// even with two chained assertions.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Reads a whole request body, at most `limit` bytes, within `timeout`.
+/// A body that is too large, cut off or badly framed (a bad chunk size,
+/// `Content-Length` with a non-chunked `Transfer-Encoding`) or too slow is
+/// refused, each for its own reason.
+pub async fn read_body(
+    body: axum::body::Body,
+    limit: usize,
+    timeout: Duration,
+) -> Result<bytes::Bytes, EntraError> {
+    let read = tokio::time::timeout(timeout, axum::body::to_bytes(body, limit)).await;
+    match read {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(e)) if is_length_limit(&e) => Err(EntraError::new(
+            Aadsts::RequestTooLarge,
+            format!("At most {limit} bytes."),
+        )),
+        Ok(Err(e)) => Err(EntraError::new(
+            Aadsts::MalformedRequest,
+            format!("The request body could not be read: {e}."),
+        )),
+        Err(_) => Err(EntraError::new(
+            Aadsts::RequestTimeout,
+            format!("It must arrive within {} s.", timeout.as_secs()),
+        )),
+    }
+}
+
+fn is_length_limit(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
 
 pub fn is_form_content_type(value: Option<&str>) -> bool {
     value.is_some_and(|v| {

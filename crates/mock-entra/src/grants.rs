@@ -8,8 +8,8 @@ use serde_json::Value;
 use fic_protocol::TOKEN_EXCHANGE_AUDIENCE;
 
 use crate::aadsts::Aadsts;
-use crate::client_auth::{AuthenticatedClient, SKEW_SECONDS};
-use crate::directory::{Resource, Tenant, User};
+use crate::client_auth::{AuthenticatedClient, Credential, SKEW_SECONDS};
+use crate::directory::{App, Resource, Tenant, User};
 use crate::entra_error::EntraError;
 use crate::jwt::Jwt;
 use crate::state::MockState;
@@ -38,8 +38,11 @@ fn required<'r>(form: &'r BTreeMap<String, String>, name: &str) -> Result<&'r st
         .ok_or_else(|| EntraError::missing(name))
 }
 
-/// `fmi_path`: non-empty, at most 256 characters from a URL-path-safe ASCII
-/// set, no empty, `.` or `..` segments.
+/// `fmi_path`: non-empty, at most 256 characters (not bytes), each a
+/// letter or digit of any script or one of `-._~/:@`, no empty, `.` or `..`
+/// segments. Marks, spaces, controls and format characters (zero-width,
+/// bidirectional overrides) are refused: they make two paths that look the
+/// same differ, or the same path be written two ways.
 pub fn validate_fmi_path(path: &str) -> Result<(), String> {
     if path.is_empty() {
         return Err("It is empty.".into());
@@ -51,7 +54,7 @@ pub fn validate_fmi_path(path: &str) -> Result<(), String> {
     }
     if let Some(bad) = path
         .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || "-._~/:@".contains(*c)))
+        .find(|c| !(c.is_alphanumeric() || "-._~/:@".contains(*c)))
     {
         return Err(format!("Character U+{:04X} is not allowed.", bad as u32));
     }
@@ -62,6 +65,18 @@ pub fn validate_fmi_path(path: &str) -> Result<(), String> {
         return Err("It has an empty, '.' or '..' segment.".into());
     }
     Ok(())
+}
+
+/// Federated managed identity paths name agents under a blueprint: only a
+/// blueprint (an app some agent names as its blueprint) and an agent may
+/// ask for one.
+fn may_use_fmi_path(state: &MockState, app: &App) -> bool {
+    app.blueprint.is_some()
+        || state
+            .directory
+            .apps
+            .values()
+            .any(|a| a.blueprint.as_deref() == Some(app.client_id.as_str()))
 }
 
 pub fn client_credentials(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraError> {
@@ -105,6 +120,15 @@ pub fn client_credentials(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraErro
     let fmi_path = match ctx.form.get("fmi_path") {
         Some(p) => {
             validate_fmi_path(p).map_err(|why| EntraError::new(Aadsts::InvalidFmiPath, why))?;
+            if !may_use_fmi_path(ctx.state, ctx.client.app) {
+                return Err(EntraError::new(
+                    Aadsts::FmiPathNotAllowed,
+                    format!(
+                        "App '{}' is neither a blueprint nor an agent.",
+                        ctx.client.app.client_id
+                    ),
+                ));
+            }
             Some(p.as_str())
         }
         None => None,
@@ -219,6 +243,28 @@ fn user_scopes<'s>(state: &'s MockState, scope: &str) -> Result<UserScopes<'s>, 
 }
 
 pub fn user_fic(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraError> {
+    // Leg 3 is an agent's alone: an ordinary app, a blueprint, or an agent
+    // proving itself some other way than with its T1 gets no user token.
+    let client = &ctx.client;
+    if client.app.blueprint.is_none() {
+        return Err(EntraError::new(
+            Aadsts::UserFicNotAgent,
+            format!("App '{}' is not an agent identity.", client.app.client_id),
+        ));
+    }
+    if client.credential != Credential::Federated {
+        return Err(EntraError::new(
+            Aadsts::UserFicNotAgent,
+            format!(
+                "Agent '{}' authenticated with a {}, not a federated credential.",
+                client.app.client_id,
+                match client.credential {
+                    Credential::Secret => "secret",
+                    _ => "certificate",
+                }
+            ),
+        ));
+    }
     let t2 = required(ctx.form, "user_federated_identity_credential")?;
     let user = match (
         ctx.form.get("username").filter(|v| !v.is_empty()),
@@ -263,12 +309,19 @@ pub fn user_fic(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraError> {
     Ok(issue_user(ctx, user, &scopes))
 }
 
-/// T2: issued by this mock in this tenant, signed, current, app-only, for
-/// the token exchange audience, and issued to the client presenting it.
+/// T2: issued by this mock in this tenant (`iss` and `tid` agreeing),
+/// signed, current, app-only, for the token exchange audience, and the
+/// presenting agent's own (issued to it, about it).
 fn check_user_credential(ctx: &GrantContext<'_, '_>, raw: &str) -> Result<(), EntraError> {
     let bad = |detail: String| EntraError::new(Aadsts::UserAssertionSignature, detail);
     let jwt = Jwt::parse(raw)
         .map_err(|e| bad(format!("The user_federated_identity_credential: {e}.")))?;
+    if let Err(e) = jwt.check_critical() {
+        return Err(EntraError::new(
+            Aadsts::InvalidGrant,
+            format!("The user_federated_identity_credential: {e}."),
+        ));
+    }
     let iss = jwt.claim_str("iss").unwrap_or_default();
     if ctx
         .state
@@ -306,14 +359,29 @@ fn check_user_credential(ctx: &GrantContext<'_, '_>, raw: &str) -> Result<(), En
             ),
         ));
     }
+    let tid = jwt.claim_str("tid").unwrap_or_default();
+    if !tid.eq_ignore_ascii_case(&ctx.tenant.id) {
+        return Err(EntraError::new(
+            Aadsts::InvalidGrant,
+            format!(
+                "The user_federated_identity_credential's 'tid' '{tid}' is not the tenant '{}' its issuer names.",
+                ctx.tenant.id
+            ),
+        ));
+    }
+    let client_id = &ctx.client.app.client_id;
     let azp = jwt.claim_str("azp").unwrap_or_default();
-    if !azp.eq_ignore_ascii_case(&ctx.client.app.client_id) {
+    if !azp.eq_ignore_ascii_case(client_id) {
         return Err(EntraError::new(
             Aadsts::UserCredentialForAnotherClient,
-            format!(
-                "It was issued to '{azp}'; the client is '{}'.",
-                ctx.client.app.client_id
-            ),
+            format!("It was issued to '{azp}'; the client is '{client_id}'."),
+        ));
+    }
+    let sub = jwt.claim_str("sub").unwrap_or_default();
+    if !sub.eq_ignore_ascii_case(client_id) {
+        return Err(EntraError::new(
+            Aadsts::UserCredentialForAnotherClient,
+            format!("Its subject is '{sub}', not the agent '{client_id}' itself."),
         ));
     }
     Ok(())
@@ -387,6 +455,8 @@ mod tests {
             "agent-1",
             "a/b/c",
             "x:y@z~1._-",
+            "agent-é",
+            "エージェント/東京",
         ] {
             assert_eq!(validate_fmi_path(ok), Ok(()), "{ok}");
         }
@@ -398,12 +468,17 @@ mod tests {
             "a/",
             "a//b",
             "a/../b",
-            "é",
+            "e\u{301}",
             "a\u{200b}",
+            "a\u{202e}b",
+            "\u{1f916}",
             "a\nb",
             &"x".repeat(257),
+            &"é".repeat(257),
         ] {
             assert!(validate_fmi_path(bad).is_err(), "{bad:?}");
         }
+        // Characters, not bytes: 256 two-byte letters are fine.
+        assert_eq!(validate_fmi_path(&"é".repeat(256)), Ok(()));
     }
 }

@@ -16,6 +16,10 @@ pub enum JwtError {
     Base64(&'static str),
     #[error("the token's {0} is not a JSON object")]
     Json(&'static str),
+    #[error("its header marks {0} as critical, which the mock does not understand")]
+    UnknownCritical(String),
+    #[error("its 'crit' header is not a non-empty array of extension names")]
+    BadCritical,
 }
 
 #[derive(Debug, Clone)]
@@ -53,6 +57,23 @@ impl Jwt {
             signing_input_len: h.len() + 1 + c.len(),
             raw: token.to_owned(),
         })
+    }
+
+    /// RFC 7515 §4.1.11: a recipient must reject a JWS whose `crit` header
+    /// lists an extension it does not understand, and `crit` itself must be
+    /// a non-empty array of names. The mock understands no extension, so
+    /// any `crit` is refused.
+    pub fn check_critical(&self) -> Result<(), JwtError> {
+        match self.header.get("crit") {
+            None => Ok(()),
+            Some(Value::Array(names))
+                if !names.is_empty() && names.iter().all(Value::is_string) =>
+            {
+                let names: Vec<&str> = names.iter().filter_map(Value::as_str).collect();
+                Err(JwtError::UnknownCritical(format!("{names:?}")))
+            }
+            Some(_) => Err(JwtError::BadCritical),
+        }
     }
 
     pub fn header_str(&self, name: &str) -> Option<&str> {
@@ -170,5 +191,23 @@ mod tests {
         );
         let none = Jwt::parse(&jwt(r#"{"alg":"none"}"#, "{}")).unwrap();
         assert_eq!(none.rsa_algorithm(), None);
+    }
+
+    #[test]
+    fn any_critical_header_is_refused() {
+        let with = |header: &str| Jwt::parse(&jwt(header, "{}")).unwrap().check_critical();
+        assert_eq!(with(r#"{"alg":"RS256"}"#), Ok(()));
+        assert_eq!(
+            with(r#"{"alg":"RS256","crit":["exp"],"exp":1}"#),
+            Err(JwtError::UnknownCritical(r#"["exp"]"#.into()))
+        );
+        assert_eq!(
+            with(r#"{"alg":"RS256","crit":[]}"#),
+            Err(JwtError::BadCritical)
+        );
+        assert_eq!(
+            with(r#"{"alg":"RS256","crit":"b64"}"#),
+            Err(JwtError::BadCritical)
+        );
     }
 }

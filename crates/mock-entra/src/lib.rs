@@ -7,6 +7,7 @@
 pub mod aadsts;
 pub mod client_auth;
 pub mod clock;
+mod connection;
 pub mod directory;
 pub mod discovery;
 pub mod entra_error;
@@ -19,8 +20,10 @@ pub mod journal;
 pub mod jwt;
 pub mod pki;
 pub mod proxy;
+pub mod redaction;
 pub mod server;
 pub mod state;
+pub mod state_dir;
 pub mod token_endpoint;
 pub mod token_issuer;
 
@@ -32,4 +35,4 @@ pub use faults::{FaultRule, Faults};
 pub use journal::{DecodedJwt, Journal, JournalEntry, Outcome};
 pub use pki::TlsIdentity;
 pub use server::{MockConfig, MockEntra, MockError};
-pub use state::JtiPolicy;
+pub use state::{JtiPolicy, Timeouts};

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use rustls_pki_types::pem::PemObject;
 
+use crate::state_dir::{self, Secrecy, StateDirError};
 use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -22,16 +23,26 @@ use rcgen::{
 pub enum PkiError {
     #[error("certificate generation failed: {0}")]
     Generate(#[from] rcgen::Error),
-    #[error("cannot {action} {path}: {source}")]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        source: std::io::Error,
-    },
     #[error("the token signing key is unusable: {0}")]
     SigningKey(String),
     #[error("the CA certificate is unusable: {0}")]
     Ca(String),
+    #[error(transparent)]
+    StateDir(#[from] StateDirError),
+    #[error(
+        "the state directory {dir} holds only part of the mock's keys: {missing} missing (present: {present}); restore the missing files or start with an empty directory"
+    )]
+    PartialState {
+        dir: PathBuf,
+        missing: String,
+        present: String,
+    },
+    #[error(
+        "{key} does not belong to {cert}: the key's public half differs from the certificate's"
+    )]
+    KeyMismatch { key: PathBuf, cert: PathBuf },
+    #[error("{path} is unusable: {reason}")]
+    BadStateFile { path: PathBuf, reason: String },
 }
 
 /// A certificate and its key, as PEM, written to files for drivers that
@@ -77,41 +88,69 @@ pub struct Pki {
     verifier: std::sync::OnceLock<Arc<dyn rustls::server::danger::ClientCertVerifier>>,
 }
 
-const FILES: [&str; 6] = [
-    "ca.pem",
-    "ca.key",
-    "server.pem",
-    "server.key",
-    "signing.pem",
-    "signing.key",
+/// The state files, in pairs (certificate, its key).
+const PAIRS: [(&str, &str); 3] = [
+    ("ca.pem", "ca.key"),
+    ("server.pem", "server.key"),
+    ("signing.pem", "signing.key"),
 ];
 
 impl Pki {
-    /// Reuses the six files in `dir` when all exist; otherwise generates
-    /// them (for `host`, `localhost` and `127.0.0.1`) and writes them there.
+    /// Reuses the six files in `dir` when all exist (each key checked
+    /// against its certificate); generates them (for `host`, `localhost`
+    /// and `127.0.0.1`) when none does; refuses a partial set, which would
+    /// otherwise replace the CA clients trust. The directory must be this
+    /// user's and closed to others (see `state_dir`).
     pub fn load_or_generate(dir: &Path, host: &str) -> Result<Pki, PkiError> {
-        if FILES.iter().all(|f| dir.join(f).exists()) {
-            let read = |f: &str| {
-                std::fs::read_to_string(dir.join(f)).map_err(|source| PkiError::Io {
-                    action: "read",
-                    path: dir.join(f),
-                    source,
-                })
-            };
-            let ca_key = KeyPair::from_pem(&read("ca.key")?)?;
-            let ca_cert_pem = read("ca.pem")?;
-            let ca = Issuer::from_ca_cert_pem(&ca_cert_pem, ca_key)?;
-            let signing = signing_key(&read("signing.pem")?, &read("signing.key")?)?;
-            return Ok(Pki {
+        state_dir::prepare(dir)?;
+        let files = PAIRS.iter().flat_map(|(c, k)| [*c, *k]);
+        let (present, missing): (Vec<&str>, Vec<&str>) =
+            files.partition(|f| std::fs::symlink_metadata(dir.join(f)).is_ok());
+        if missing.is_empty() {
+            return Pki::load(dir);
+        }
+        if !present.is_empty() {
+            return Err(PkiError::PartialState {
                 dir: dir.to_owned(),
-                ca_cert_pem,
-                ca,
-                server_cert_pem: read("server.pem")?,
-                server_key_pem: read("server.key")?,
-                signing,
-                verifier: Default::default(),
+                missing: missing.join(", "),
+                present: present.join(", "),
             });
         }
+        Pki::generate(dir, host)
+    }
+
+    fn load(dir: &Path) -> Result<Pki, PkiError> {
+        let read = |f: &str| {
+            let secrecy = if f.ends_with(".key") {
+                Secrecy::Secret
+            } else {
+                Secrecy::Public
+            };
+            state_dir::read(&dir.join(f), secrecy)
+        };
+        let bad = |f: &str, e: &dyn std::fmt::Display| PkiError::BadStateFile {
+            path: dir.join(f),
+            reason: e.to_string(),
+        };
+        for (cert, key) in PAIRS {
+            check_pair(dir, cert, &read(cert)?, key, &read(key)?)?;
+        }
+        let ca_key = KeyPair::from_pem(&read("ca.key")?).map_err(|e| bad("ca.key", &e))?;
+        let ca_cert_pem = read("ca.pem")?;
+        let ca = Issuer::from_ca_cert_pem(&ca_cert_pem, ca_key).map_err(|e| bad("ca.pem", &e))?;
+        let signing = signing_key(&read("signing.pem")?, &read("signing.key")?)?;
+        Ok(Pki {
+            dir: dir.to_owned(),
+            ca_cert_pem,
+            ca,
+            server_cert_pem: read("server.pem")?,
+            server_key_pem: read("server.key")?,
+            signing,
+            verifier: Default::default(),
+        })
+    }
+
+    fn generate(dir: &Path, host: &str) -> Result<Pki, PkiError> {
         // The RSA key is the slow part of start-up: its prime search takes
         // anywhere from 20 to 160 ms. Two searches race (the first key found
         // is used, the other thread finishes unobserved), which cuts the
@@ -182,11 +221,6 @@ impl Pki {
             signing: signing_key(&signing_cert_pem, &signing_key_pem)?,
             verifier: Default::default(),
         };
-        std::fs::create_dir_all(dir).map_err(|source| PkiError::Io {
-            action: "create",
-            path: dir.to_owned(),
-            source,
-        })?;
         for (file, contents) in [
             ("ca.pem", pki.ca_cert_pem.as_str()),
             ("ca.key", ca_key_pem.as_str()),
@@ -195,7 +229,12 @@ impl Pki {
             ("signing.pem", signing_cert_pem.as_str()),
             ("signing.key", signing_key_pem.as_str()),
         ] {
-            write(&dir.join(file), contents)?;
+            let secrecy = if file.ends_with(".key") {
+                Secrecy::Secret
+            } else {
+                Secrecy::Public
+            };
+            state_dir::write_new(&dir.join(file), contents, secrecy)?;
         }
         Ok(pki)
     }
@@ -282,8 +321,8 @@ impl Pki {
         let serial = uuid::Uuid::new_v4().simple().to_string();
         let cert_pem_path = self.dir.join(format!("client-{safe}-{}.pem", &serial[..8]));
         let key_pem_path = self.dir.join(format!("client-{safe}-{}.key", &serial[..8]));
-        write(&cert_pem_path, &cert.pem())?;
-        write(&key_pem_path, &key.serialize_pem())?;
+        state_dir::write_new(&cert_pem_path, &cert.pem(), Secrecy::Public)?;
+        state_dir::write_new(&key_pem_path, &key.serialize_pem(), Secrecy::Secret)?;
         Ok(TlsIdentity {
             x5t_s256: fic_protocol::thumbprint::x5t_s256(cert.der()),
             cert_pem: cert.pem(),
@@ -294,12 +333,32 @@ impl Pki {
     }
 }
 
-fn write(path: &Path, contents: &str) -> Result<(), PkiError> {
-    std::fs::write(path, contents).map_err(|source| PkiError::Io {
-        action: "write",
-        path: path.to_owned(),
-        source,
-    })
+/// Refuses a key whose public half is not the certificate's: a signing key
+/// that does not match `signing.pem` makes the mock refuse its own tokens
+/// and publish a JWKS that verifies none of them.
+fn check_pair(
+    dir: &Path,
+    cert: &str,
+    cert_pem: &str,
+    key: &str,
+    key_pem: &str,
+) -> Result<(), PkiError> {
+    let bad = |f: &str, reason: String| PkiError::BadStateFile {
+        path: dir.join(f),
+        reason,
+    };
+    let cert_der = rustls_pki_types::CertificateDer::from_pem_slice(cert_pem.as_bytes())
+        .map_err(|e| bad(cert, e.to_string()))?;
+    let (_, parsed) = x509_parser::parse_x509_certificate(&cert_der)
+        .map_err(|e| bad(cert, format!("not an X.509 certificate: {e}")))?;
+    let key_pair = KeyPair::from_pem(key_pem).map_err(|e| bad(key, e.to_string()))?;
+    if rcgen::PublicKeyData::subject_public_key_info(&key_pair) != parsed.public_key().raw {
+        return Err(PkiError::KeyMismatch {
+            key: dir.join(key),
+            cert: dir.join(cert),
+        });
+    }
+    Ok(())
 }
 
 fn signing_key(cert_pem: &str, key_pem: &str) -> Result<SigningKey, PkiError> {

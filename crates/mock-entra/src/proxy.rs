@@ -18,7 +18,9 @@ use tokio::sync::watch;
 use crate::aadsts::Aadsts;
 use crate::entra_error::EntraError;
 use crate::impersonation::{Origin, PublicHost};
+use crate::connection::{self, Watched};
 use crate::server::ConnInfo;
+use crate::state::Timeouts;
 
 /// The most bytes of a proxy request's head (request line and headers).
 const MAX_HEAD_BYTES: usize = 16 * 1024;
@@ -124,6 +126,7 @@ pub async fn serve(
     listener: TcpListener,
     tls: ProxyTls,
     app: Router,
+    timeouts: Timeouts,
     mut stopped: watch::Receiver<bool>,
 ) {
     loop {
@@ -138,17 +141,20 @@ pub async fn serve(
         let _ = tcp.set_nodelay(true);
         let tls = tls.clone();
         let app = app.clone();
-        let mut stopped = stopped.clone();
-        tokio::spawn(async move {
-            tokio::select! {
-                _ = connection(tcp, peer, tls, app) => {}
-                _ = stopped.changed() => {}
-            }
-        });
+        let stopped = stopped.clone();
+        tokio::spawn(connection(tcp, peer, tls, app, timeouts, stopped));
     }
 }
 
-async fn connection(tcp: TcpStream, peer: SocketAddr, tls: ProxyTls, app: Router) {
+async fn connection(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    tls: ProxyTls,
+    app: Router,
+    timeouts: Timeouts,
+    stopped: watch::Receiver<bool>,
+) {
+    let (tcp, activity) = connection::watch(tcp);
     let mut io = BufReader::new(tcp);
     let request = match tokio::time::timeout(HANDSHAKE_TIMEOUT, read_head(&mut io)).await {
         Ok(Ok(Some(line))) => parse_request_line(&line),
@@ -212,16 +218,11 @@ async fn connection(tcp: TcpStream, peer: SocketAddr, tls: ProxyTls, app: Router
             .and_then(|c| c.first())
             .map(|c| fic_protocol::thumbprint::x5t_s256(c)),
     };
-    let service = hyper_util::service::TowerToHyperService::new(
-        app.layer(axum::middleware::from_fn(public_paths_only))
-            .layer(axum::Extension(conn))
-            .layer(axum::Extension(Origin::Public(served_as))),
-    );
-    let builder =
-        hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
-    let _ = builder
-        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-        .await;
+    let app = app
+        .layer(axum::middleware::from_fn(public_paths_only))
+        .layer(axum::Extension(Origin::Public(served_as)));
+    // Tunnels get the own listener's header and idle limits.
+    connection::serve(stream, app, conn, timeouts, activity, stopped).await;
 }
 
 /// The mock's control plane (`/_harness/*`) is on its own listener only:
@@ -248,7 +249,7 @@ async fn public_paths_only(
 
 /// The request line, after reading the head through its empty line;
 /// `None` when the client closed first.
-async fn read_head(io: &mut BufReader<TcpStream>) -> Result<Option<String>, Refusal> {
+async fn read_head(io: &mut BufReader<Watched<TcpStream>>) -> Result<Option<String>, Refusal> {
     let mut request_line = None;
     let mut total = 0;
     loop {

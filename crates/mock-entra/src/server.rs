@@ -21,8 +21,8 @@ use crate::faults::Faults;
 use crate::impersonation;
 use crate::journal::Journal;
 use crate::pki::{Pki, PkiError, TlsIdentity};
-use crate::state::{JtiPolicy, MockState};
-use crate::{discovery, harness_api, proxy, token_endpoint};
+use crate::state::{JtiPolicy, MockState, Timeouts};
+use crate::{connection, discovery, harness_api, proxy, token_endpoint};
 
 #[derive(Debug, Clone)]
 pub struct MockConfig {
@@ -41,6 +41,11 @@ pub struct MockConfig {
     /// Where the forward proxy listens (see `proxy`); `None`: the
     /// listener's IP address, a free port.
     pub proxy_addr: Option<SocketAddr>,
+    pub timeouts: Timeouts,
+    /// The bearer token `/_harness/*` requires; mandatory when `addr` is
+    /// not a loopback address (anyone who can reach the port could
+    /// otherwise read the journal, queue refusals and move the clock).
+    pub admin_token: Option<String>,
 }
 
 impl Default for MockConfig {
@@ -54,6 +59,8 @@ impl Default for MockConfig {
             jti_policy: JtiPolicy::default(),
             journal_capacity: crate::journal::DEFAULT_CAPACITY,
             proxy_addr: None,
+            timeouts: Timeouts::default(),
+            admin_token: None,
         }
     }
 }
@@ -71,6 +78,12 @@ pub enum MockError {
     TempDir(std::io::Error),
     #[error("TLS configuration failed: {0}")]
     Tls(String),
+    #[error(
+        "{addr} is reachable from other machines: set an admin token (--admin-token or FIC_ADMIN_TOKEN) so only the harness can use /_harness/*"
+    )]
+    AdminTokenRequired { addr: SocketAddr },
+    #[error("the admin token is empty")]
+    EmptyAdminToken,
 }
 
 /// Per-connection facts handlers need.
@@ -102,13 +115,25 @@ impl MockEntra {
 
     pub async fn start_with(config: MockConfig) -> Result<MockEntra, MockError> {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        match &config.admin_token {
+            Some(t) if t.trim().is_empty() => return Err(MockError::EmptyAdminToken),
+            None if !config.addr.ip().is_loopback() => {
+                return Err(MockError::AdminTokenRequired { addr: config.addr });
+            }
+            _ => {}
+        }
         let (dir, temp_dir) = match &config.state_dir {
             Some(d) => (d.clone(), None),
             None => {
-                let t = tempfile::Builder::new()
-                    .prefix("mock-entra-")
-                    .tempdir()
-                    .map_err(MockError::TempDir)?;
+                let mut builder = tempfile::Builder::new();
+                builder.prefix("mock-entra-");
+                // A fresh, randomly named directory only this user can enter.
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    builder.permissions(std::fs::Permissions::from_mode(0o700));
+                }
+                let t = builder.tempdir().map_err(MockError::TempDir)?;
                 (t.path().to_owned(), Some(t))
             }
         };
@@ -170,13 +195,21 @@ impl MockEntra {
             jti_policy: config.jti_policy,
             seen_jti: Mutex::default(),
             refresh_tokens: Mutex::default(),
+            timeouts: config.timeouts,
+            admin_token: config.admin_token,
         });
         let (stop, stopped) = watch::channel(false);
         let app = router(state.clone());
         let task = tokio::spawn({
-            let proxied = proxy::serve(proxy_listener, proxy_tls, app.clone(), stopped.clone());
+            let proxied = proxy::serve(
+                proxy_listener,
+                proxy_tls,
+                app.clone(),
+                config.timeouts,
+                stopped.clone(),
+            );
             async move {
-                tokio::join!(serve(listener, acceptor, app, stopped), proxied);
+                tokio::join!(serve(listener, acceptor, app, config.timeouts, stopped), proxied);
             }
         });
         Ok(MockEntra {
@@ -305,6 +338,16 @@ pub(crate) fn router(state: Arc<MockState>) -> Router {
             "/{tenant}/oauth2/v2.0/token",
             post(token_endpoint::token).fallback(method_not_allowed),
         )
+        .merge(harness_routes(state.clone()))
+        .fallback(not_found)
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            panic_response,
+        ))
+        .with_state(state)
+}
+
+fn harness_routes(state: Arc<MockState>) -> Router<Arc<MockState>> {
+    Router::new()
         .route(
             "/_harness/journal",
             get(harness_api::get_journal).delete(harness_api::clear_journal),
@@ -316,11 +359,11 @@ pub(crate) fn router(state: Arc<MockState>) -> Router {
                 .delete(harness_api::clear_faults),
         )
         .route("/_harness/clock/advance", post(harness_api::advance_clock))
-        .fallback(not_found)
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            panic_response,
+        .route("/_harness/clock/reset", post(harness_api::reset_clock))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state,
+            harness_api::guard,
         ))
-        .with_state(state)
 }
 
 async fn not_found(uri: http::Uri) -> Response {
@@ -385,6 +428,7 @@ async fn serve(
     listener: TcpListener,
     acceptor: Option<tokio_rustls::TlsAcceptor>,
     app: Router,
+    timeouts: Timeouts,
     mut stopped: watch::Receiver<bool>,
 ) {
     loop {
@@ -400,17 +444,13 @@ async fn serve(
         let _ = tcp.set_nodelay(true);
         let acceptor = acceptor.clone();
         let app = app.clone();
-        let mut stopped = stopped.clone();
+        let stopped = stopped.clone();
         tokio::spawn(async move {
-            let builder =
-                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+            let (tcp, activity) = connection::watch(tcp);
             match acceptor {
                 Some(acceptor) => {
-                    let Ok(Ok(tls)) = tokio::time::timeout(
-                        std::time::Duration::from_secs(10),
-                        acceptor.accept(tcp),
-                    )
-                    .await
+                    let Ok(Ok(tls)) =
+                        tokio::time::timeout(timeouts.header, acceptor.accept(tcp)).await
                     else {
                         return;
                     };
@@ -422,24 +462,11 @@ async fn serve(
                             .and_then(|c| c.first())
                             .map(|c| fic_protocol::thumbprint::x5t_s256(c)),
                     };
-                    let service = hyper_util::service::TowerToHyperService::new(
-                        app.layer(axum::Extension(conn)),
-                    );
-                    let io = hyper_util::rt::TokioIo::new(tls);
-                    tokio::select! {
-                        _ = builder.serve_connection(io, service) => {}
-                        _ = stopped.changed() => {}
-                    }
+                    connection::serve(tls, app, conn, timeouts, activity, stopped).await;
                 }
                 None => {
-                    let service = hyper_util::service::TowerToHyperService::new(
-                        app.layer(axum::Extension(ConnInfo::default())),
-                    );
-                    let io = hyper_util::rt::TokioIo::new(tcp);
-                    tokio::select! {
-                        _ = builder.serve_connection(io, service) => {}
-                        _ = stopped.changed() => {}
-                    }
+                    connection::serve(tcp, app, ConnInfo::default(), timeouts, activity, stopped)
+                        .await;
                 }
             }
         });

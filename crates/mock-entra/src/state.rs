@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use crate::clock::Clock;
 use crate::directory::{Directory, Tenant};
@@ -31,41 +32,65 @@ pub struct SeenJti {
     pub expires: i64,
 }
 
-/// The `jti`s of accepted client assertions, each remembered until its
-/// assertion has expired (a replay after that is refused for its `exp`).
+/// Something remembered until a moment (Unix seconds), then forgotten.
+pub trait Expires {
+    fn expires(&self) -> i64;
+}
+
+impl Expires for SeenJti {
+    fn expires(&self) -> i64 {
+        self.expires
+    }
+}
+
+impl Expires for RefreshGrant {
+    fn expires(&self) -> i64 {
+        self.expires
+    }
+}
+
+/// A map whose expired entries are pruned as it grows, so a long-running
+/// mock's memory follows what is still live, not everything ever issued.
 #[derive(Debug)]
-pub struct SeenJtis {
-    entries: HashMap<String, SeenJti>,
+pub struct Expiring<V> {
+    entries: HashMap<String, V>,
     /// The size at which expired entries are next pruned.
     prune_at: usize,
 }
 
+/// The `jti`s of accepted client assertions, each remembered until its
+/// assertion has expired (a replay after that is refused for its `exp`).
+pub type SeenJtis = Expiring<SeenJti>;
+
+/// The refresh tokens issued, until each expires.
+pub type RefreshTokens = Expiring<RefreshGrant>;
+
 const MIN_PRUNE_AT: usize = 50_000;
 
-impl Default for SeenJtis {
-    fn default() -> SeenJtis {
-        SeenJtis {
+impl<V> Default for Expiring<V> {
+    fn default() -> Expiring<V> {
+        Expiring {
             entries: HashMap::new(),
             prune_at: MIN_PRUNE_AT,
         }
     }
 }
 
-impl SeenJtis {
-    pub fn get(&self, jti: &str) -> Option<&SeenJti> {
-        self.entries.get(jti)
+impl<V: Expires> Expiring<V> {
+    pub fn get(&self, key: &str) -> Option<&V> {
+        self.entries.get(key)
     }
 
-    /// Records `jti`; entries whose assertion expired before `horizon` are
-    /// pruned first when the set has grown enough.
-    pub fn insert(&mut self, jti: String, seen: SeenJti, horizon: i64) {
+    /// Records `key`; entries that expired before `horizon` are pruned
+    /// first when the map has grown enough.
+    pub fn insert(&mut self, key: String, value: V, horizon: i64) {
         if self.entries.len() >= self.prune_at {
-            self.entries.retain(|_, s| s.expires >= horizon);
+            self.entries.retain(|_, v| v.expires() >= horizon);
             // Pruning again only once the live set has doubled keeps the
             // cost per insert constant even when most entries are live.
             self.prune_at = (self.entries.len() * 2).max(MIN_PRUNE_AT);
         }
-        self.entries.insert(jti, seen);
+        self.entries.insert(key, value);
     }
 
     pub fn len(&self) -> usize {
@@ -88,6 +113,32 @@ pub struct RefreshGrant {
     pub expires: i64,
 }
 
+/// How long a connection may take before it is dropped: to send its
+/// request headers, its request body, and between two bytes in either
+/// direction. A client that trickles bytes or never finishes must not hold
+/// a connection (and its memory) forever.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// From the connection's start (or the previous response) to the end of
+    /// the request headers; also bounds the TLS handshake.
+    pub header: Duration,
+    /// To read a whole request body once the headers are in.
+    pub body: Duration,
+    /// With no byte read or written, the connection is closed (after the
+    /// request in progress, if any, is answered).
+    pub idle: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Timeouts {
+        Timeouts {
+            header: Duration::from_secs(10),
+            body: Duration::from_secs(30),
+            idle: Duration::from_secs(60),
+        }
+    }
+}
+
 pub struct MockState {
     pub directory: Directory,
     pub pki: Pki,
@@ -100,7 +151,11 @@ pub struct MockState {
     pub clock: Clock,
     pub jti_policy: JtiPolicy,
     pub seen_jti: Mutex<SeenJtis>,
-    pub refresh_tokens: Mutex<HashMap<String, RefreshGrant>>,
+    pub refresh_tokens: Mutex<RefreshTokens>,
+    pub timeouts: Timeouts,
+    /// When set, every `/_harness/*` request must carry
+    /// `Authorization: Bearer <token>`.
+    pub admin_token: Option<String>,
 }
 
 impl MockState {
@@ -144,6 +199,26 @@ mod tests {
             assertion_sha256: [0; 32],
             expires,
         }
+    }
+
+    #[test]
+    fn expired_refresh_tokens_are_pruned() {
+        let grant = |expires| RefreshGrant {
+            client_id: "c".into(),
+            tenant_id: "t".into(),
+            user_oid: "u".into(),
+            scopes: Vec::new(),
+            expires,
+        };
+        let mut tokens = RefreshTokens::default();
+        for i in 0..MIN_PRUNE_AT {
+            tokens.insert(format!("{i}"), grant(10), 0);
+        }
+        assert_eq!(tokens.len(), MIN_PRUNE_AT);
+        // Now (the horizon) is past every one of them.
+        tokens.insert("live".into(), grant(5000), 1000);
+        assert_eq!(tokens.len(), 1);
+        assert!(tokens.get("live").is_some());
     }
 
     #[test]

@@ -19,10 +19,11 @@ use crate::aadsts::Aadsts;
 use crate::client_auth::{self, AuthInput};
 use crate::directory::Tenant;
 use crate::entra_error::EntraError;
-use crate::form::{MAX_BODY_BYTES, is_form_content_type, parse_form, parse_query};
+use crate::form::{MAX_BODY_BYTES, is_form_content_type, parse_form, parse_query, read_body};
 use crate::grants::{self, GrantContext};
 use crate::impersonation::Origin;
-use crate::journal::{DecodedJwt, JournalEntry, Outcome, SECRET_FIELDS, fingerprint};
+use crate::journal::{DecodedJwt, JournalEntry, Outcome};
+use crate::redaction;
 use crate::server::ConnInfo;
 use crate::state::MockState;
 
@@ -42,8 +43,8 @@ pub async fn token(
         seq: 0,
         method: method.to_string(),
         path: uri.path().to_owned(),
-        query: parse_query(uri.query()),
-        headers: journal_headers(&headers),
+        query: redaction::parameters(&parse_query(uri.query())),
+        headers: redaction::headers(&headers),
         form: BTreeMap::new(),
         grant_type: None,
         client_id: None,
@@ -64,14 +65,7 @@ pub async fn token(
         .or_else(|| entry.query.get("client-request-id").cloned());
 
     let result = async {
-        let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
-            .await
-            .map_err(|_| {
-                EntraError::new(
-                    Aadsts::RequestTooLarge,
-                    format!("At most {MAX_BODY_BYTES} bytes."),
-                )
-            })?;
+        let bytes = read_body(body, MAX_BODY_BYTES, state.timeouts.body).await?;
         let content_type = headers
             .get(http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok());
@@ -82,7 +76,7 @@ pub async fn token(
             ));
         }
         let form = parse_form(&bytes)?;
-        entry.form = redact(&form);
+        entry.form = redaction::parameters(&form);
         entry.grant_type = form.get("grant_type").cloned();
         let request = Request {
             tenant_segment: &tenant_segment,
@@ -184,10 +178,19 @@ async fn process(
     }
 
     let Some(input) = claimed else {
-        return Err(EntraError::new(
-            Aadsts::TenantNotFound,
-            format!("Tenant '{tenant_segment}' not found."),
-        ));
+        // `common` and its kin have a discovery document (clients read it)
+        // but name no tenant, and every app here belongs to one.
+        let multi_tenant = crate::discovery::MULTI_TENANT
+            .iter()
+            .any(|m| m.eq_ignore_ascii_case(tenant_segment));
+        let detail = if multi_tenant {
+            format!(
+                "'{tenant_segment}' names no tenant; app-only and agent grants need the tenant's own authority (its id or a verified domain)."
+            )
+        } else {
+            format!("Tenant '{tenant_segment}' not found.")
+        };
+        return Err(EntraError::new(Aadsts::TenantNotFound, detail));
     };
     let grant = GrantType::parse(
         &form
@@ -255,31 +258,4 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, En
             .unwrap_or_default()
     };
     Ok(Some((unescape(id), unescape(secret))))
-}
-
-fn redact(form: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-    form.iter()
-        .map(|(k, v)| {
-            let v = if SECRET_FIELDS.contains(&k.as_str()) {
-                fingerprint(v)
-            } else {
-                v.clone()
-            };
-            (k.clone(), v)
-        })
-        .collect()
-}
-
-fn journal_headers(headers: &HeaderMap) -> BTreeMap<String, String> {
-    headers
-        .iter()
-        .map(|(name, value)| {
-            let value = if name == http::header::AUTHORIZATION {
-                fingerprint(value.to_str().unwrap_or_default())
-            } else {
-                String::from_utf8_lossy(value.as_bytes()).into_owned()
-            };
-            (name.as_str().to_owned(), value)
-        })
-        .collect()
 }

@@ -163,6 +163,7 @@ pub fn user_tokens(state: &MockState, req: &UserTokenRequest<'_>) -> Value {
                 scopes: req.scopes.to_vec(),
                 expires: now + REFRESH_TOKEN_SECONDS,
             },
+            now,
         );
     let scope: Vec<&str> = req
         .scopes

@@ -43,6 +43,17 @@ pub fn client(mock: &MockEntra, identity: Option<&TlsIdentity>) -> reqwest::Clie
     b.build().unwrap()
 }
 
+/// `tid` is the tenant and `iss` is that tenant's issuer.
+#[track_caller]
+pub fn assert_issued_in_tenant(claims: &Value) {
+    let (tid, iss) = (claims["tid"].as_str(), claims["iss"].as_str());
+    assert_eq!(tid, Some(TENANT), "tid of {claims}");
+    assert!(
+        iss.is_some_and(|i| i.ends_with(&format!("/{TENANT}/v2.0"))),
+        "iss {iss:?} does not name the tenant of tid {tid:?}"
+    );
+}
+
 pub struct Reply {
     pub status: u16,
     pub body: Value,
@@ -55,9 +66,14 @@ impl Reply {
             .as_u64()
             .unwrap_or_else(|| panic!("not an error: {}", self.body)) as u32
     }
+    /// The access token's claims, after checking it was issued in the
+    /// tenant: `tid` is the tenant's and `iss` names the same tenant.
+    #[track_caller]
     pub fn token(&self) -> Value {
         assert_eq!(self.status, 200, "{}", self.body);
-        claims(self.body["access_token"].as_str().unwrap())
+        let c = claims(self.body["access_token"].as_str().unwrap());
+        assert_issued_in_tenant(&c);
+        c
     }
     #[track_caller]
     pub fn refused(&self, status: u16, code: u32) {
@@ -113,7 +129,7 @@ impl Harness {
                 ("fmi_path", fmi_path),
             ])
             .await;
-        assert_eq!(r.status, 200, "{}", r.body);
+        r.token();
         r.body["access_token"].as_str().unwrap().to_owned()
     }
     /// Leg 2: T2 for `agent`, authenticating with `t1`.
@@ -228,4 +244,13 @@ pub fn sign_raw(header: &Value, claims: &Value, alg: Algorithm, key: &EncodingKe
     );
     let sig = jsonwebtoken::crypto::sign(input.as_bytes(), key, alg).unwrap();
     format!("{input}.{sig}")
+}
+
+/// Signs `claims` under `header` (as given) with the mock's own token key,
+/// read from its state directory: tokens the mock would have issued but
+/// for the header.
+pub fn sign_with_mock_header(mock: &MockEntra, header: &Value, claims: &Value) -> String {
+    let pem = std::fs::read_to_string(mock.state_dir().join("signing.key")).unwrap();
+    let key = EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap();
+    sign_raw(header, claims, Algorithm::RS256, &key)
 }
