@@ -204,7 +204,7 @@ const FAILING: &str = r#"Feature: Fails on purpose
     And the token is remembered as T2
 
   Scenario: A client-side refusal read as the IdP's
-    When agent A acquires a user token with T2 for both the username and the object id of "bob@contoso.com"
+    When agent A acquires a user token with an empty assertion for "bob@contoso.com"
     Then the refusal is AADSTS50034 with status 400
 
   Scenario: An IdP refusal read as the client's
