@@ -57,7 +57,10 @@ fn main() -> ExitCode {
                 Outcome::Failed { .. } => "FAIL".to_owned(),
                 Outcome::NotSupported { capability } => format!("not supported ({capability})"),
             };
-            println!("{mark:>6}  [{authority}] {:<6} {} / {}", s.id, s.feature, s.scenario);
+            println!(
+                "{mark:>6}  [{authority}] {:<6} {} / {}",
+                s.id, s.feature, s.scenario
+            );
         }
         let (passed, failed, unsupported) = report.counts();
         print!("{}", report.failure_details());

@@ -140,6 +140,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             ReportFormat::Junit => report::junit(&matrix),
             ReportFormat::Html => report_html::html(&matrix),
         };
+        // A report path like target/fic.html works from a fresh clone.
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating the report's folder {}", dir.display()))?;
+        }
         std::fs::write(&path, text)
             .with_context(|| format!("writing the report to {}", path.display()))?;
     }

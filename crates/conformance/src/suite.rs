@@ -833,12 +833,15 @@ mod tests {
         assert_eq!(select(None, &Section::Idp), ["sc-5"]);
         assert_eq!(select(Some("@smoke"), &Section::Port("p".into())), ["sc-2"]);
         assert!(select(Some("@nothing"), &Section::Idp).is_empty());
-        assert!(super::select(
-            dir.path(),
-            Some("@a and and"),
-            &Section::Idp,
-            AuthorityMode::Production,
-        ).is_err());
+        assert!(
+            super::select(
+                dir.path(),
+                Some("@a and and"),
+                &Section::Idp,
+                AuthorityMode::Production,
+            )
+            .is_err()
+        );
     }
 
     #[tokio::test]

@@ -16,9 +16,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 use crate::aadsts::Aadsts;
+use crate::connection::{self, Watched};
 use crate::entra_error::EntraError;
 use crate::impersonation::{Origin, PublicHost};
-use crate::connection::{self, Watched};
 use crate::server::ConnInfo;
 use crate::state::Timeouts;
 

@@ -209,7 +209,10 @@ impl MockEntra {
                 stopped.clone(),
             );
             async move {
-                tokio::join!(serve(listener, acceptor, app, config.timeouts, stopped), proxied);
+                tokio::join!(
+                    serve(listener, acceptor, app, config.timeouts, stopped),
+                    proxied
+                );
             }
         });
         Ok(MockEntra {
