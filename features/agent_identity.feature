@@ -4,7 +4,7 @@ Feature: Agent identity, Legs 1 -> 2 -> 3
   Leg 2: the agent authenticates with T1 (its assertion callback gets T1
   from the blueprint) and receives T2.
   Leg 3: the agent redeems T2 for a user token with the user_fic grant.
-  Then the refusals the IdP must make (SPEC §1, §7). Each scenario pins what
+  Then the refusals the IdP must make (docs/protocol.md §1, §7). Each scenario pins what
   the client did (requests, refusal) before checking it.
 
   @requires-fmi_path @requires-context_callback @requires-user_fic @requires-silent

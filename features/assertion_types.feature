@@ -5,7 +5,7 @@ Feature: Client assertion types and the assertion callback
   jwt-bearer; a response carrying a token-binding certificate gives jwt-pop,
   and that certificate is the TLS client certificate (mTLS). With mtls_pop
   the token is bound to the certificate and cached by its thumbprint
-  (SPEC §2). The callback learns who it signs for (SPEC §3).
+  (docs/protocol.md §2). The callback learns who it signs for (docs/protocol.md §3).
 
   Here agent A's callback returns a T1 the blueprint acquired for agent A
   beforehand (a valid federated credential for agent A).

@@ -2,7 +2,7 @@
 Feature: FMI cache isolation
   A token acquired with an fmi path (Leg 1's T1) is cached apart from every
   other fmi path and from plain app tokens, under a key that ends with the
-  hash of its extra body fields (SPEC §4). The full keys, and the stored
+  hash of its extra body fields (docs/protocol.md §4). The full keys, and the stored
   entries with their fields, are pinned in snapshots/<port>/, byte for byte,
   before any check a port may fail.
 
@@ -89,7 +89,7 @@ Feature: FMI cache isolation
     And exactly 1 request reached the IdP
 
   # MSAL Java and .NET refuse a null, empty or blank fmi path before any
-  # request; MSAL Python only refuses a non-string (SPEC §2), so there the
+  # request; MSAL Python only refuses a non-string (docs/protocol.md §2), so there the
   # IdP refuses it instead: a port difference to declare, not to hide.
   @requires-fmi_path
   Scenario: A blank fmi path is refused before any request
@@ -116,7 +116,7 @@ Feature: FMI cache isolation
       | concat    | ends             |
       | netstring | does not end     |
 
-  # The full key layout of each profile (SPEC §4): the .NET/Java/Go/Python
+  # The full key layout of each profile (docs/protocol.md §4): the .NET/Java/Go/Python
   # layout ("atext" when hashed) and msal-node's, measured on 7.2.1
   # ("accesstoken", the token scheme slot empty for Bearer, hence a double
   # dash before the hash). Only the reference client can switch layouts;

@@ -5,7 +5,7 @@ Feature: Account lookup before user_fic (the single-account fallback finding)
   had a single-account fallback: when nothing matched but the cache held
   exactly one account, it returned that one, so Bob's first request was
   silently answered with Alice's cached token. The fix removed the fallback
-  (SPEC §5). Only the reference client can choose a policy, so these rows
+  (docs/protocol.md §5). Only the reference client can choose a policy, so these rows
   are the reference's alone: no released port has the fallback, and none
   has an option for it. Every port runs the strict behaviour in
   features/multi_user.feature.

@@ -3,9 +3,9 @@ Feature: The user_fic grant (Leg 3)
   The agent redeems T2 for a user token: grant_type=user_fic,
   user_federated_identity_credential=T2, exactly one of username / user_id,
   client_info=1, the scope plus "openid profile offline_access", and the
-  x-anchormailbox header (SPEC §2). The result is an ordinary user token:
+  x-anchormailbox header (docs/protocol.md §2). The result is an ordinary user token:
   cached as AccessToken (no fmi hash), with its account, and acquire-silent
-  returns it (SPEC §5). The wire, the keys and the stored entries are pinned
+  returns it (docs/protocol.md §5). The wire, the keys and the stored entries are pinned
   before any check a port may fail.
 
   Background:

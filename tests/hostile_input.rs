@@ -4,7 +4,7 @@
 //! with the right AADSTS code and HTTP status, be journaled, and leave the
 //! server serving: after all of them a valid request still gets a token.
 //!
-//! Issue 7 lists the kinds of input; the expected codes are the mock's
+//! The expected codes are the mock's
 //! catalogue (`crates/mock-entra/src/aadsts.rs`, `docs/mock-entra.md`).
 //! Cases found by the fuzzer (`docs/fuzzing.md`) are added here too.
 
@@ -1444,7 +1444,7 @@ async fn hostile_requests_get_entra_errors_and_the_server_keeps_serving() {
     let hostile = cases.iter().filter(|c| c.expect != Expect::Token).count();
     assert!(
         hostile >= 50,
-        "issue 7 asks for at least 50; have {hostile}"
+        "the hostile suite keeps at least 50 refused cases; have {hostile}"
     );
     run_cases(&s, &cases).await;
 }

@@ -1,7 +1,7 @@
 //! The catalogue of every AADSTS code the mock answers with: one entry per
 //! refusal, with Entra's `error`, HTTP status and message, and where the code
 //! is documented. Codes marked `MOCK_OWN` are not Entra's: no public source
-//! gives a code for that refusal (SPEC §7), so the mock picks one in a range
+//! gives a code for that refusal (docs/protocol.md §7), so the mock picks one in a range
 //! Entra does not use and says so in the description.
 
 use http::StatusCode;
@@ -247,7 +247,7 @@ impl Aadsts {
                 "invalid_client",
                 UNAUTH,
                 "Only app-only tokens can be used as Federated Identity Credentials.",
-                "SPEC §7 (observed in Entra responses)",
+                "docs/protocol.md §7 (observed in Entra responses)",
             ),
             UnsupportedGrant => spec(
                 70003,

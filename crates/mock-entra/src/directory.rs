@@ -157,7 +157,7 @@ pub struct AppRoleAssignment {
     pub role: String,
 }
 
-/// A federated identity credential record on an app (SPEC §1, Leg 2).
+/// A federated identity credential record on an app (docs/protocol.md §1, Leg 2).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FederatedCredential {

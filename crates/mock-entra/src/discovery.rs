@@ -1,5 +1,5 @@
 //! What clients read before asking for tokens: the OpenID configuration,
-//! instance discovery and the JWKS (SPEC §7), on the own listener and on
+//! instance discovery and the JWKS (docs/protocol.md §7), on the own listener and on
 //! every impersonated public-cloud host (docs/protocol.md §8).
 
 use std::collections::HashMap;

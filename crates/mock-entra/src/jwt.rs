@@ -1,6 +1,6 @@
 //! Reading compact JWTs the way the mock needs: header and claims first
 //! (to decide which key to check against), then the signature, with numeric
-//! dates accepted in every shape real MSAL ports send (SPEC §7: .NET sends
+//! dates accepted in every shape real MSAL ports send (docs/protocol.md §7: .NET sends
 //! strings, Python floats).
 
 use base64::Engine;

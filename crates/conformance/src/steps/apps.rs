@@ -64,7 +64,7 @@ async fn app_with_credential(w: &mut FicWorld, app: String, kind: String) -> Ste
     configure(w, &app, credential, ClientOptions::default()).await
 }
 
-/// Knobs only the reference client has (SPEC §4 layouts of other ports);
+/// Knobs only the reference client has (docs/protocol.md §4 layouts of other ports);
 /// a port without them answers `unsupported` and the scenario is reported
 /// as not supported there.
 #[given(

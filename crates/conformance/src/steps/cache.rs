@@ -160,7 +160,7 @@ async fn keys_contain(
     })
 }
 
-/// The legacy concat hash collides; netstring does not (SPEC §4). The
+/// The legacy concat hash collides; netstring does not (docs/protocol.md §4). The
 /// hash of the colliding components is computed with the spec's function
 /// and compared with the key the client stored.
 #[then(
@@ -206,7 +206,7 @@ async fn lists_account(w: &mut FicWorld, app: String, upn: String) -> StepResult
     )
 }
 
-/// SPEC §3: the callback learns who it signs for.
+/// docs/protocol.md §3: the callback learns who it signs for.
 #[then(
     regex = r#"^(agent A|agent B)'s assertion callback was last called with its client id, the token endpoint and (no fmi path|fmi path "[^"]*")$"#
 )]
