@@ -11,8 +11,8 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use fic_protocol::AssertionType;
 use fic_protocol::thumbprint::decode_thumbprint;
+use fic_protocol::{AssertionType, form};
 
 use crate::aadsts::Aadsts;
 use crate::directory::{App, RegisteredCertificate, Tenant};
@@ -89,7 +89,7 @@ pub struct AuthInput<'r> {
 
 /// The client_id the request names (body, else Basic), before any checking.
 pub fn claimed_client_id(input: &AuthInput<'_>) -> Result<Option<String>, EntraError> {
-    let body = input.form.get("client_id").filter(|c| !c.is_empty());
+    let body = input.form.get(form::CLIENT_ID).filter(|c| !c.is_empty());
     let basic = input.basic.as_ref().map(|(id, _)| id);
     match (body, basic) {
         (Some(b), Some(h)) if !b.eq_ignore_ascii_case(h) => Err(EntraError::new(
@@ -109,18 +109,18 @@ pub fn presented(input: &AuthInput<'_>) -> PresentedCredential {
             assertion: None,
         };
     }
-    if input.form.contains_key("client_secret") {
+    if input.form.contains_key(form::CLIENT_SECRET) {
         return PresentedCredential {
             method: Some(ClientAuthMethod::SecretPost),
             assertion: None,
         };
     }
-    let Some(assertion) = input.form.get("client_assertion") else {
+    let Some(assertion) = input.form.get(form::CLIENT_ASSERTION) else {
         return PresentedCredential::default();
     };
     let method = match input
         .form
-        .get("client_assertion_type")
+        .get(form::CLIENT_ASSERTION_TYPE)
         .and_then(|t| AssertionType::from_urn(t))
     {
         Some(AssertionType::JwtPop) => Some(ClientAuthMethod::JwtPop),
@@ -137,7 +137,8 @@ pub fn authenticate<'s>(
     state: &'s MockState,
     input: &AuthInput<'_>,
 ) -> Result<AuthenticatedClient<'s>, EntraError> {
-    let client_id = claimed_client_id(input)?.ok_or_else(|| EntraError::missing("client_id"))?;
+    let client_id =
+        claimed_client_id(input)?.ok_or_else(|| EntraError::missing(form::CLIENT_ID))?;
     let app = state
         .directory
         .app(&client_id)
@@ -159,11 +160,11 @@ pub fn authenticate<'s>(
         .or_else(|| {
             input
                 .form
-                .get("client_secret")
+                .get(form::CLIENT_SECRET)
                 .map(|s| (s.as_str(), ClientAuthMethod::SecretPost))
         });
-    let assertion = input.form.get("client_assertion");
-    if input.basic.is_some() && input.form.contains_key("client_secret") {
+    let assertion = input.form.get(form::CLIENT_ASSERTION);
+    if input.basic.is_some() && input.form.contains_key(form::CLIENT_SECRET) {
         return Err(EntraError::new(
             Aadsts::MalformedRequest,
             "Only one client credential may be sent: HTTP Basic or client_secret in the body.",
@@ -204,8 +205,8 @@ fn authenticate_assertion<'s>(
 ) -> Result<AuthenticatedClient<'s>, EntraError> {
     let assertion_type = input
         .form
-        .get("client_assertion_type")
-        .ok_or_else(|| EntraError::missing("client_assertion_type"))?;
+        .get(form::CLIENT_ASSERTION_TYPE)
+        .ok_or_else(|| EntraError::missing(form::CLIENT_ASSERTION_TYPE))?;
     let method = match AssertionType::from_urn(assertion_type) {
         Some(AssertionType::JwtBearer) => ClientAuthMethod::JwtBearer,
         Some(AssertionType::JwtPop) => ClientAuthMethod::JwtPop,

@@ -60,7 +60,7 @@ pub async fn openid_configuration(
         "subject_types_supported": ["pairwise"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
-        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        "scopes_supported": fic_protocol::OIDC_SCOPES_SUPPORTED,
         "issuer": issuer,
         "request_uri_parameter_supported": false,
         "userinfo_endpoint": format!("{base_url}/oidc/userinfo"),

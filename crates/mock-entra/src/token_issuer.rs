@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use fic_protocol::{ClientInfo, TOKEN_EXCHANGE_AUDIENCE};
+use fic_protocol::{ClientInfo, TOKEN_EXCHANGE_AUDIENCE, TokenType};
 
 use crate::directory::{App, Tenant, User, fmi_subject};
 use crate::impersonation::Origin;
@@ -82,12 +82,12 @@ pub fn app_token(state: &MockState, req: &AppTokenRequest<'_>) -> Value {
         c.insert("cnf".into(), json!({ "x5t#S256": x5t }));
     }
     let token_type = if req.bound_to.is_some() {
-        "mtls_pop"
+        TokenType::MtlsPop
     } else {
-        "Bearer"
+        TokenType::Bearer
     };
     json!({
-        "token_type": token_type,
+        "token_type": token_type.as_str(),
         "expires_in": ACCESS_TOKEN_SECONDS,
         "ext_expires_in": ACCESS_TOKEN_SECONDS,
         "access_token": sign(state, &Value::Object(c)),
@@ -172,7 +172,7 @@ pub fn user_tokens(state: &MockState, req: &UserTokenRequest<'_>) -> Value {
         .map(String::as_str)
         .collect();
     let mut body = json!({
-        "token_type": "Bearer",
+        "token_type": TokenType::BEARER,
         "scope": scope.join(" "),
         "expires_in": ACCESS_TOKEN_SECONDS,
         "ext_expires_in": ACCESS_TOKEN_SECONDS,

@@ -262,7 +262,7 @@ async fn bound_to_certificate(w: &mut FicWorld, app: String) -> StepResult {
         .filter(|e| {
             e["token_type"]
                 .as_str()
-                .is_some_and(|t| t.eq_ignore_ascii_case("mtls_pop"))
+                .is_some_and(|t| fic_protocol::TokenType::MtlsPop.matches(t))
         })
         .collect();
     check(bound.len() == 1 && bound[0]["key_id"] == json!(x5t), || {

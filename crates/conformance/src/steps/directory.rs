@@ -11,7 +11,7 @@ pub const DAEMON: &str = "5d8f1c3e-3333-4e5f-8a9b-0c1d2e3f4a5b";
 pub const BLUEPRINT_SECRET: &str = "blueprint-secret";
 pub const DAEMON_SECRET: &str = "daemon-secret";
 /// The scope of T1 and T2.
-pub const EXCHANGE_SCOPE: &str = "api://AzureADTokenExchange/.default";
+pub const EXCHANGE_SCOPE: &str = fic_protocol::TOKEN_EXCHANGE_SCOPE;
 /// The resource scope user tokens are asked for.
 pub const USER_SCOPE: &str = "api://contoso-api/read";
 
