@@ -290,7 +290,7 @@ pub struct Hello {
     pub library: String,
     /// The version actually loaded at run time.
     pub version: String,
-    /// From [`Capability`]'s vocabulary.
+    /// From the [`capability`] vocabulary.
     pub capabilities: Vec<String>,
 }
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::driver_protocol::capability;
 use crate::port_driver::Launch;
 
-/// Every port, in matrix column order (the names of [`TABLE`]'s rows).
+/// Every port, in matrix column order (the names of the port table's rows).
 pub const ALL: [&str; 5] = ["rust", "python", "node", "java", "go"];
 
 /// What every real port must announce to be worth running: the agent
