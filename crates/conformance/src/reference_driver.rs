@@ -39,6 +39,8 @@ struct App {
 }
 
 #[derive(Default)]
+/// The reference client behind the driver protocol: one `msal-ref` client
+/// per configured app, in process.
 pub struct ReferenceDriver {
     apps: HashMap<String, App>,
 }

@@ -29,14 +29,21 @@ pub const SKEW_SECONDS: i64 = 300;
 pub const MAX_ASSERTION_LIFETIME_SECONDS: i64 = 24 * 3600;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How the client authenticated, as the journal records it (`client_auth`).
 pub enum ClientAuthMethod {
+    /// `client_secret` in the form body.
     SecretPost,
+    /// The secret in an HTTP Basic `Authorization` header.
     SecretBasic,
+    /// A signed JWT client assertion (`jwt-bearer`).
     JwtBearer,
+    /// A client assertion sent with `jwt-pop`: the token-binding certificate must
+    /// be the TLS client certificate.
     JwtPop,
 }
 
 impl ClientAuthMethod {
+    /// The journal's spelling: `secret_post`, `secret_basic`, `jwt_bearer`, `jwt_pop`.
     pub fn as_str(self) -> &'static str {
         match self {
             ClientAuthMethod::SecretPost => "secret_post",
@@ -50,13 +57,16 @@ impl ClientAuthMethod {
 /// What the request presented, known before it is checked (for the journal).
 #[derive(Debug, Default, Clone)]
 pub struct PresentedCredential {
+    /// The method the request's fields name, if any does.
     pub method: Option<ClientAuthMethod>,
+    /// The client assertion, decoded but not yet checked.
     pub assertion: Option<Jwt>,
 }
 
 /// What the client proved itself with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Credential {
+    /// A client secret (body or Basic).
     Secret,
     /// A client assertion signed with a certificate's key.
     Certificate,
@@ -65,9 +75,13 @@ pub enum Credential {
 }
 
 #[derive(Debug, Clone)]
+/// A client that proved who it is: what the grants decide on.
 pub struct AuthenticatedClient<'a> {
+    /// Its directory entry.
     pub app: &'a App,
+    /// How it authenticated.
     pub method: ClientAuthMethod,
+    /// What it proved itself with (the `user_fic` grant needs [`Credential::Federated`]).
     pub credential: Credential,
     /// `azpacr`: "1" for a secret, "2" for a certificate or federated credential.
     pub azpacr: &'static str,
@@ -75,8 +89,11 @@ pub struct AuthenticatedClient<'a> {
 
 /// The request's view that authentication needs.
 pub struct AuthInput<'r> {
+    /// The tenant the request's path resolved to.
     pub tenant: &'r Tenant,
+    /// The tenant segment of the path as sent (an id or a domain), for error messages.
     pub tenant_segment: &'r str,
+    /// The form fields of the request body.
     pub form: &'r BTreeMap<String, String>,
     /// `(client_id, secret)` from an `Authorization: Basic` header.
     pub basic: Option<(String, String)>,
@@ -102,6 +119,8 @@ pub fn claimed_client_id(input: &AuthInput<'_>) -> Result<Option<String>, EntraE
     }
 }
 
+/// What credential the request presents, without checking it: the journal
+/// records it even when authentication then fails.
 pub fn presented(input: &AuthInput<'_>) -> PresentedCredential {
     if input.basic.is_some() {
         return PresentedCredential {
@@ -133,6 +152,9 @@ pub fn presented(input: &AuthInput<'_>) -> PresentedCredential {
     }
 }
 
+/// Authenticates the client: exactly one credential (secret, certificate
+/// assertion or federated credential), checked against the app's directory
+/// entry. Every refusal is an Entra-shaped [`EntraError`].
 pub fn authenticate<'s>(
     state: &'s MockState,
     input: &AuthInput<'_>,

@@ -17,11 +17,18 @@ use crate::jwt::Jwt;
 use crate::state::MockState;
 use crate::token_issuer::{AppTokenRequest, UserTokenRequest, app_token, user_tokens};
 
+/// What a grant works with: the authenticated client and the request.
 pub struct GrantContext<'s, 'r> {
+    /// The shared state (directory, keys, stores).
     pub state: &'s MockState,
+    /// The tenant of the request's authority.
     pub tenant: &'s Tenant,
+    /// The form fields.
     pub form: &'r BTreeMap<String, String>,
+    /// Who asked.
     pub client: AuthenticatedClient<'s>,
+    /// `x5t#S256` of the TLS client certificate, when one was presented: what
+    /// an `mtls_pop` token is bound to.
     pub tls_client_x5t: Option<&'r str>,
     /// Where the request arrived; decides the issuer of what is minted.
     pub origin: crate::impersonation::Origin,
@@ -49,6 +56,9 @@ fn may_use_fmi_path(state: &MockState, app: &App) -> bool {
             .any(|a| a.blueprint.as_deref() == Some(app.client_id.as_str()))
 }
 
+/// `client_credentials` (Legs 1 and 2): one `<resource>/.default` scope,
+/// an optional `fmi_path` (checked by [`fic_protocol::FmiPath::parse`], and
+/// only for blueprints and agents), an optional `token_type=mtls_pop`.
 pub fn client_credentials(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraError> {
     let scope = required(ctx.form, form::SCOPE)?;
     // msal4j and MSAL Go add `openid profile offline_access` to every
@@ -215,6 +225,9 @@ fn user_scopes<'s>(state: &'s MockState, scope: &str) -> Result<UserScopes<'s>, 
     })
 }
 
+/// `user_fic` (Leg 3): an agent authenticated with its T1 presents T2 and
+/// names one user (`username` or `user_id`); answers access, id and
+/// refresh token.
 pub fn user_fic(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraError> {
     // Leg 3 is an agent's alone: an ordinary app, a blueprint, or an agent
     // proving itself some other way than with its T1 gets no user token.
@@ -381,6 +394,8 @@ fn issue_user(ctx: &GrantContext<'_, '_>, user: &User, scopes: &UserScopes<'_>) 
     )
 }
 
+/// `refresh_token`: a refresh token this mock issued, to the same client
+/// and tenant, before it expires.
 pub fn refresh_token(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraError> {
     let token = required(ctx.form, form::REFRESH_TOKEN)?;
     let grant = ctx

@@ -29,6 +29,9 @@ use crate::state::MockState;
 
 // An axum handler takes one argument per extractor.
 #[allow(clippy::too_many_arguments)]
+/// `POST /{tenant}/oauth2/v2.0/token`: reads the request strictly,
+/// journals it, applies any fault, authenticates the client and runs the
+/// grant; every refusal is Entra-shaped.
 pub async fn token(
     State(state): State<Arc<MockState>>,
     Path(tenant_segment): Path<String>,

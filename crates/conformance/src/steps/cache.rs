@@ -8,6 +8,7 @@ use super::{directory, snapshot};
 use crate::driver_protocol::{AppRef, CacheReply, CallbackContextsReply, Command};
 use crate::world::{FicWorld, StepError, StepResult, check};
 
+/// The client's cache for `app`, as the port serialized it.
 pub async fn cache(w: &mut FicWorld, app: &str) -> Result<CacheReply, StepError> {
     let app = directory::app_name(app)?.to_owned();
     let body = w.expect_ok(Command::Cache(AppRef { app })).await?;
