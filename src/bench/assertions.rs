@@ -9,6 +9,7 @@ use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use bytes::Bytes;
+use fic_protocol::{GrantType, TOKEN_EXCHANGE_SCOPE, form as field};
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::json;
 
@@ -16,7 +17,6 @@ pub const BLUEPRINT: &str = "3bf56293-fbb5-42bd-a407-248ba7431a8c";
 pub const BLUEPRINT_SECRET: &str = "blueprint-secret";
 /// Leg 1 asks for T1 for this agent.
 pub const AGENT: &str = "7a3b9c2d-1111-4e5f-8a9b-0c1d2e3f4a5b";
-const EXCHANGE_SCOPE: &str = "api://AzureADTokenExchange/.default";
 const JWT_BEARER: &str = fic_protocol::AssertionType::JWT_BEARER_URN;
 /// Assertions live as long as MSAL's (10 minutes): a bench run is shorter.
 const LIFETIME_SECONDS: u64 = 600;
@@ -32,11 +32,11 @@ fn form(pairs: &[(&str, &str)]) -> Bytes {
 /// Leg 1 with the secret: the same body for every request.
 pub fn secret_body() -> Bytes {
     form(&[
-        ("grant_type", "client_credentials"),
-        ("client_id", BLUEPRINT),
-        ("client_secret", BLUEPRINT_SECRET),
-        ("scope", EXCHANGE_SCOPE),
-        ("fmi_path", AGENT),
+        (field::GRANT_TYPE, GrantType::ClientCredentials.as_str()),
+        (field::CLIENT_ID, BLUEPRINT),
+        (field::CLIENT_SECRET, BLUEPRINT_SECRET),
+        (field::SCOPE, TOKEN_EXCHANGE_SCOPE),
+        (field::FMI_PATH, AGENT),
     ])
 }
 
@@ -107,12 +107,12 @@ impl Signer {
                             .map(|_| {
                                 let a = self.assertion(audience, now)?;
                                 Ok(form(&[
-                                    ("grant_type", "client_credentials"),
-                                    ("client_id", BLUEPRINT),
-                                    ("client_assertion_type", JWT_BEARER),
-                                    ("client_assertion", &a),
-                                    ("scope", EXCHANGE_SCOPE),
-                                    ("fmi_path", AGENT),
+                                    (field::GRANT_TYPE, GrantType::ClientCredentials.as_str()),
+                                    (field::CLIENT_ID, BLUEPRINT),
+                                    (field::CLIENT_ASSERTION_TYPE, JWT_BEARER),
+                                    (field::CLIENT_ASSERTION, &a),
+                                    (field::SCOPE, TOKEN_EXCHANGE_SCOPE),
+                                    (field::FMI_PATH, AGENT),
                                 ]))
                             })
                             .collect::<anyhow::Result<Vec<Bytes>>>()

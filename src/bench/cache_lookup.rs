@@ -13,7 +13,7 @@ use msal_ref::cache_key::{HashAlgorithm, KeyProfile, stored_ext_cache_key};
 
 const CLIENT_ID: &str = "3bf56293-fbb5-42bd-a407-248ba7431a8c";
 const TENANT: &str = "10c419d4-4a50-45b2-aa4e-919fb84df24f";
-const SCOPE: &str = "api://AzureADTokenExchange/.default";
+const SCOPE: &str = fic_protocol::TOKEN_EXCHANGE_SCOPE;
 const NOW: u64 = 1_800_000_000;
 
 /// Nanoseconds per lookup at one cache size.
@@ -25,7 +25,10 @@ pub struct Lookup {
 }
 
 fn ext_key(agent: usize) -> Option<String> {
-    let components = BTreeMap::from([("fmi_path".to_owned(), format!("agent-{agent}"))]);
+    let components = BTreeMap::from([(
+        fic_protocol::form::FMI_PATH.to_owned(),
+        format!("agent-{agent}"),
+    )]);
     stored_ext_cache_key(&components, HashAlgorithm::Netstring)
 }
 
@@ -38,7 +41,7 @@ fn entry(agent: usize) -> AccessTokenEntry {
         client_id: CLIENT_ID.into(),
         target: SCOPE.into(),
         realm: TENANT.into(),
-        token_type: "Bearer".into(),
+        token_type: fic_protocol::TokenType::BEARER.into(),
         cached_at: NOW,
         expires_on: NOW + 3600,
         extended_expires_on: NOW + 3600,
@@ -56,7 +59,7 @@ fn query(agent: usize) -> AccessTokenQuery {
         client_id: CLIENT_ID.into(),
         realm: TENANT.into(),
         scopes: vec![SCOPE.into()],
-        token_type: "Bearer".into(),
+        token_type: fic_protocol::TokenType::BEARER.into(),
         key_id: None,
         ext_cache_key: ext_key(agent),
     }

@@ -35,6 +35,9 @@ pub struct RunArgs {
     /// The longest one driver command may take, in seconds.
     #[arg(long, env = "FIC_DRIVER_TIMEOUT_SECS", default_value_t = 60)]
     command_timeout: u64,
+    // This doc comment is the option's --help text, not rustdoc: its URL and
+    // `<tenant>` placeholder are meant literally.
+    #[allow(rustdoc::bare_urls, rustdoc::invalid_html_tags)]
     /// The authority the clients get: production (https://login.microsoftonline.com/<tenant> through the mock's proxy) or localhost (the mock's own https://localhost:PORT/<tenant>).
     #[arg(long, value_name = "MODE", default_value = "production")]
     authority: AuthorityMode,

@@ -32,14 +32,19 @@ pub const PRODUCTION_ONLY_TAG: &str = "@public-cloud";
     Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
+/// Which authority the clients under test are given (`run --authority`).
 pub enum AuthorityMode {
     #[default]
+    /// `https://login.microsoftonline.com/<tenant>`, reached through the mock's
+    /// forward proxy: the ports run with their production defaults.
     Production,
+    /// The mock's own `https://localhost:PORT/<tenant>`.
     Localhost,
 }
 
 #[derive(Debug, thiserror::Error)]
 #[error("--authority takes production or localhost, not {0:?}")]
+/// An `--authority` value that is neither mode.
 pub struct UnknownAuthorityMode(String);
 
 impl FromStr for AuthorityMode {
@@ -66,6 +71,7 @@ impl fmt::Display for AuthorityMode {
 /// What a client is configured with to reach one mock.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
+    /// The authority URL the client is configured with.
     pub authority: String,
     /// The forward proxy (`http://127.0.0.1:PORT`), in production mode.
     pub proxy: Option<String>,
@@ -80,6 +86,7 @@ impl Target {
 }
 
 impl AuthorityMode {
+    /// What a client is configured with to reach `mock` in this mode.
     pub fn target(self, mock: &MockEntra) -> Target {
         match self {
             AuthorityMode::Production => Target {

@@ -22,36 +22,65 @@ pub trait ClientUnderTest: Send {
 }
 
 #[derive(Debug, thiserror::Error)]
+/// Why a driver could not do what it was asked, as opposed to the port
+/// refusing it: the harness, not the client, failed.
 pub enum DriverFailure {
     #[error("cannot start the {port} driver ({program}): {source}")]
+    /// The driver process did not start.
     Spawn {
+        /// The port.
         port: String,
+        /// The program run.
         program: String,
+        /// The operating system's reason.
         source: std::io::Error,
     },
     #[error("the {port} driver's pipe failed: {source}")]
+    /// Writing to or reading from the driver failed.
     Io {
+        /// The port.
         port: String,
+        /// The operating system's reason.
         source: std::io::Error,
     },
     #[error("the {port} driver exited before replying (stderr tail: {stderr_tail})")]
-    Exited { port: String, stderr_tail: String },
+    /// The driver exited before replying.
+    Exited {
+        /// The port.
+        port: String,
+        /// The end of the driver's stderr.
+        stderr_tail: String,
+    },
     #[error(
         "the {port} driver replied with something that is not the protocol: {line:?}: {reason}"
     )]
+    /// The driver wrote a line that is not a protocol reply.
     BadReply {
+        /// The port.
         port: String,
+        /// The line as read.
         line: String,
+        /// Why it is not a reply.
         reason: String,
     },
     #[error("the {port} driver did not reply within {seconds} s to {command}")]
+    /// The driver did not reply in time.
     Timeout {
+        /// The port.
         port: String,
+        /// The command sent.
         command: String,
+        /// The time allowed.
         seconds: u64,
     },
     #[error("the {port} client failed inside the harness: {message}")]
-    Internal { port: String, message: String },
+    /// The in-process client failed in a way no port reply describes.
+    Internal {
+        /// The port.
+        port: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 /// Makes a fresh client under test for one scenario (a new driver process

@@ -26,21 +26,32 @@ use crate::ports::{ALL, Port};
 pub const DEFAULT_PATH: &str = "fixtures/divergences.toml";
 
 #[derive(Debug, thiserror::Error)]
+/// Why `fixtures/divergences.toml` could not be used.
 pub enum DivergenceError {
     #[error("cannot read {path}: {source}")]
+    /// The file could not be read.
     Read {
+        /// The file.
         path: PathBuf,
+        /// The operating system's reason.
         source: std::io::Error,
     },
     #[error("{path} is not valid: {source}")]
+    /// The file is not valid TOML of the declaration shape.
     Parse {
+        /// The file.
         path: PathBuf,
+        /// The parser's error.
         source: Box<toml::de::Error>,
     },
     #[error("{path}: {entry} {problem}")]
+    /// A declaration breaks a rule (unknown port, missing step, ...).
     Invalid {
+        /// The file.
         path: PathBuf,
+        /// Which declaration.
         entry: String,
+        /// What is wrong with it.
         problem: String,
     },
 }
@@ -75,6 +86,7 @@ pub struct Reason {
 pub struct Divergence {
     /// `python`, `node`, `java` or `go` (the matrix column).
     pub port: String,
+    /// A divergence (deliberate) or a known bug of the released port.
     pub kind: DivergenceKind,
     /// The scenario's name, exactly as in its feature file.
     pub scenario: String,
@@ -85,7 +97,9 @@ pub struct Divergence {
     /// The `[reason.<id>]` it references, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason_id: Option<String>,
+    /// What the port does differently, in a sentence.
     pub what: String,
+    /// Where the protocol says what is right (`docs/protocol.md §n`).
     pub spec: String,
     /// The only authority mode the declaration holds in (`production` or
     /// `localhost`); absent, it holds in both.
@@ -97,6 +111,7 @@ pub struct Divergence {
 /// differently from the reference client, on purpose or knowingly.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Difference {
+    /// `python`, `node`, `java` or `go`.
     pub port: String,
     /// The artifact's kind, as its snapshot names it (`blueprint_cache_keys`,
     /// `agent_a_stored_entries`, `requests`, `refusal`, …), or its ending
@@ -106,8 +121,11 @@ pub struct Difference {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scenario: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The `[reason.<id>]` it references, if any.
     pub reason_id: Option<String>,
+    /// What differs, in a sentence.
     pub what: String,
+    /// Where the protocol says what is right (`docs/protocol.md §n`).
     pub spec: String,
     /// As for [`Divergence::authority`].
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -186,6 +204,7 @@ fn label(table: &str, index: usize, port: &str, name: &str) -> String {
 }
 
 impl Divergences {
+    /// Reads and checks a declarations file.
     pub fn load(path: &Path) -> Result<Divergences, DivergenceError> {
         let text = std::fs::read_to_string(path).map_err(|source| DivergenceError::Read {
             path: path.to_path_buf(),
@@ -382,6 +401,7 @@ impl Divergences {
         self.differences.iter().filter(move |d| d.port == port)
     }
 
+    /// True when nothing is declared.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty() && self.differences.is_empty()
     }

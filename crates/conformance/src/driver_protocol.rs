@@ -13,13 +13,16 @@ use serde_json::Value;
 /// One line sent to a driver: `{"id": 1, "cmd": "...", ...}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Request {
+    /// Matches the reply to the request.
     pub id: u64,
     #[serde(flatten)]
+    /// What to do.
     pub command: Command,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "cmd", rename_all = "snake_case")]
+/// The commands a driver understands; `cmd` names them on the wire.
 pub enum Command {
     /// Who are you and what can you do.
     Hello,
@@ -42,13 +45,18 @@ pub enum Command {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The body of a command about one configured app.
 pub struct AppRef {
+    /// The app's name, as given to `configure`.
     pub app: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The body of `configure`: one confidential client app.
 pub struct Configure {
+    /// The name later commands use for it.
     pub app: String,
+    /// Its client id.
     pub client_id: String,
     /// `https://login.microsoftonline.com/<tenant id>` with a `proxy`; the
     /// mock's own `https://localhost:PORT/<tenant id>` without one.
@@ -62,32 +70,45 @@ pub struct Configure {
     /// told to take it as given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy: Option<String>,
+    /// How it authenticates.
     pub credential: Credential,
     #[serde(default)]
+    /// Options only some ports have.
     pub options: ClientOptions,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+/// How a configured app authenticates; `type` names the variant on the wire.
 pub enum Credential {
+    /// A client secret.
     Secret {
+        /// The secret.
         secret: String,
     },
     /// A certificate credential; the port signs its own client assertion.
     Certificate {
+        /// PEM file of the certificate.
         cert_pem_path: String,
+        /// PEM file of its private key.
         key_pem_path: String,
         #[serde(default)]
+        /// Send the certificate chain (`x5c`) in the assertion header, for
+        /// subject-name/issuer trust.
         send_x5c: bool,
     },
     /// A callback that always returns this assertion. With a token-binding
     /// certificate it returns an `AssertionResponse` carrying it (jwt-pop);
     /// `response_object` makes it return an `AssertionResponse` without one.
     Assertion {
+        /// The assertion returned on every call.
         assertion: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// The certificate the assertion is bound to, presented as the TLS
+        /// client certificate (jwt-pop).
         token_binding: Option<TlsIdentity>,
         #[serde(default)]
+        /// Return an `AssertionResponse` object even without a binding certificate.
         response_object: bool,
     },
     /// A context-aware callback: on every call it records the context it got,
@@ -96,35 +117,46 @@ pub enum Credential {
     /// `client_id` (`FmiPathFrom::ClientId`, Leg 2) or the context's
     /// `fmi_path`, and returns that token (T1).
     FmiCallback {
+        /// The app (configured earlier) that acquires T1.
         via_app: String,
         #[serde(default)]
+        /// Where T1's `fmi_path` comes from.
         fmi_path_from: FmiPathFrom,
     },
     /// A callback written before callbacks had a context: it takes no
     /// argument and returns this assertion. A port without such a form
     /// answers `unsupported`.
     LegacyCallback {
+        /// The assertion returned.
         assertion: String,
     },
     /// A callback that raises the port's idiomatic error (an exception, a
     /// rejected promise, a Go `error`) carrying `message`, to show whether
     /// the port hands it to the application.
     FailingCallback {
+        /// The error's text.
         message: String,
     },
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+/// Which field of the callback's context an `FmiCallback` uses as the
+/// `fmi_path` of the T1 it acquires.
 pub enum FmiPathFrom {
     #[default]
+    /// The context's `client_id`: Leg 2, the agent asks T1 for itself.
     ClientId,
+    /// The context's `fmi_path`.
     FmiPath,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A certificate and key as PEM files.
 pub struct TlsIdentity {
+    /// PEM file of the certificate.
     pub cert_pem_path: String,
+    /// PEM file of its private key.
     pub key_pem_path: String,
 }
 
@@ -144,10 +176,14 @@ pub struct ClientOptions {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The body of `acquire_for_client` (Legs 1 and 2).
 pub struct AcquireForClient {
+    /// The configured app.
     pub app: String,
+    /// The scopes asked for.
     pub scopes: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The `fmi_path` to send, as a string.
     pub fmi_path: Option<String>,
     /// Ask for an mTLS proof-of-possession token (`token_type=mtls_pop`).
     #[serde(default)]
@@ -171,8 +207,11 @@ fn present_value<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The body of `acquire_by_user_fic` (Leg 3).
 pub struct AcquireByUserFic {
+    /// The configured app (an agent).
     pub app: String,
+    /// The scopes asked for.
     pub scopes: Vec<String>,
     /// T2, the `user_federated_identity_credential`.
     pub assertion: String,
@@ -181,6 +220,7 @@ pub struct AcquireByUserFic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The user's object id.
     pub user_id: Option<String>,
     /// Skip the port's cache lookup (msal4j's `forceRefresh`); a port
     /// without the option answers `unsupported` when it is `true`.
@@ -198,9 +238,13 @@ pub struct AcquireByUserFic {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The body of `acquire_silent`.
 pub struct AcquireSilent {
+    /// The configured app.
     pub app: String,
+    /// The scopes asked for.
     pub scopes: Vec<String>,
+    /// The cached account to acquire for.
     pub home_account_id: String,
 }
 
@@ -208,9 +252,12 @@ pub struct AcquireSilent {
 /// `{"id": 1, "ok": false, "error": {...}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reply {
+    /// The request's `id`.
     pub id: u64,
+    /// False when `error` says why the command failed.
     pub ok: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Why the command failed.
     pub error: Option<DriverError>,
     /// The command's result fields (see [`Hello`], [`TokenReply`], ...).
     #[serde(flatten)]
@@ -218,7 +265,9 @@ pub struct Reply {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A failed command, as the port reported it.
 pub struct DriverError {
+    /// Who refused: the client, the IdP, or neither.
     pub kind: ErrorKind,
     /// The port's own error text, verbatim.
     pub message: String,
@@ -226,13 +275,16 @@ pub struct DriverError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// The AADSTS codes the IdP answered, when it did.
     pub error_codes: Vec<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The HTTP status the IdP answered, when it did.
     pub status: Option<u16>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+/// Where a command's failure came from.
 pub enum ErrorKind {
     /// The port refused before sending anything.
     Client,
@@ -290,42 +342,64 @@ pub struct Hello {
     pub library: String,
     /// The version actually loaded at run time.
     pub version: String,
-    /// From [`Capability`]'s vocabulary.
+    /// From the [`capability`] vocabulary.
     pub capabilities: Vec<String>,
 }
 
 /// Capability names a driver may announce; a scenario tagged
 /// `@requires-<name>` is reported *not supported* on a port without it.
 pub mod capability {
+    /// The port takes a client secret.
     pub const SECRET: &str = "secret";
+    /// The port signs its own certificate assertion.
     pub const CERTIFICATE: &str = "certificate";
+    /// The port sends `fmi_path` (Legs 1 and 2) and caches apart by it.
     pub const FMI_PATH: &str = "fmi_path";
+    /// The assertion callback receives a context (client id, token endpoint, fmi path).
     pub const CONTEXT_CALLBACK: &str = "context_callback";
+    /// The callback may return an assertion with a token-binding certificate.
     pub const ASSERTION_RESPONSE: &str = "assertion_response";
+    /// The port sends `jwt-pop` assertions over mTLS.
     pub const JWT_POP: &str = "jwt_pop";
+    /// The port asks for and caches `mtls_pop` tokens.
     pub const MTLS_POP: &str = "mtls_pop";
+    /// The port has the `user_fic` grant (Leg 3).
     pub const USER_FIC: &str = "user_fic";
+    /// `user_fic` by the user's object id.
     pub const USER_FIC_BY_OID: &str = "user_fic_by_oid";
+    /// Silent acquisition for a cached account.
     pub const SILENT: &str = "silent";
+    /// The driver can return the port's serialized cache.
     pub const CACHE: &str = "cache";
+    /// The ext-key hash algorithm can be chosen.
     pub const HASH_ALGORITHM: &str = "hash_algorithm";
+    /// The account lookup policy can be chosen.
     pub const ACCOUNT_LOOKUP: &str = "account_lookup";
+    /// The port takes a callback with no context.
     pub const LEGACY_CALLBACK: &str = "legacy_callback";
+    /// An application can pass `null` as the fmi path.
     pub const FMI_PATH_NULL: &str = "fmi_path_null";
+    /// An application can pass a non-string fmi path.
     pub const FMI_PATH_UNTYPED: &str = "fmi_path_untyped";
+    /// `user_fic` can skip the cache.
     pub const USER_FIC_FORCE_REFRESH: &str = "user_fic_force_refresh";
+    /// `user_fic` can send a claims request.
     pub const USER_FIC_CLAIMS: &str = "user_fic_claims";
+    /// `user_fic` can name another tenant per request.
     pub const USER_FIC_TENANT: &str = "user_fic_tenant";
 }
 
 /// Body of the reply to the three acquire commands: `{"token": {...}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TokenReply {
+    /// The token the port returned.
     pub token: TokenResult,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A token as the port's result describes it.
 pub struct TokenResult {
+    /// The access token.
     pub access_token: String,
     /// The token type as the port's result states it; absent when the
     /// port's result has no such field (msal4j, MSAL Go).
@@ -334,31 +408,42 @@ pub struct TokenResult {
     /// Where the port says the token came from.
     pub source: TokenSource,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The account the port attached, for user tokens.
     pub account: Option<AccountInfo>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The id token's claims, when the port exposes them.
     pub id_token_claims: Option<Value>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+/// Where a token came from, as the port says.
 pub enum TokenSource {
+    /// The port's cache.
     Cache,
+    /// The identity provider.
     IdentityProvider,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An account as the port describes it.
 pub struct AccountInfo {
+    /// `{oid}.{tid}`: the account's cache identity.
     pub home_account_id: String,
+    /// The user's name (`preferred_username`).
     pub username: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The host of its authority.
     pub environment: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Its tenant.
     pub realm: Option<String>,
 }
 
 /// Body of the reply to `accounts`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccountsReply {
+    /// The app's cached accounts.
     pub accounts: Vec<AccountInfo>,
 }
 
@@ -369,10 +454,13 @@ pub struct CacheReply {
     /// Full access-token cache keys, in the port's own spelling.
     pub access_token_keys: Vec<String>,
     #[serde(default)]
+    /// Account cache keys, in the port's own spelling.
     pub account_keys: Vec<String>,
     #[serde(default)]
+    /// Id-token cache keys, in the port's own spelling.
     pub id_token_keys: Vec<String>,
     #[serde(default)]
+    /// Refresh-token cache keys, in the port's own spelling.
     pub refresh_token_keys: Vec<String>,
     /// The whole serialized cache as the port wrote it (JSON).
     pub raw: Value,

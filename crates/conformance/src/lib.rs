@@ -1,6 +1,8 @@
 //! The conformance suite's machinery: the cucumber world, protocol-level
 //! step definitions and the client-under-test drivers.
 
+#![warn(missing_docs)]
+
 pub mod authority;
 pub mod client_under_test;
 pub mod divergences;

@@ -42,15 +42,29 @@ pub type SuiteRunner = Arc<
 #[derive(Debug, Clone)]
 pub enum Progress {
     /// A section starts: `idp`, or a port with its library and version.
-    Started { section: String, detail: String },
+    Started {
+        /// `idp` or the port.
+        section: String,
+        /// The library and version, for a port.
+        detail: String,
+    },
     /// One scenario finished, with its verdict.
-    Finished { section: String, cell: Box<Cell> },
+    Finished {
+        /// `idp` or the port.
+        section: String,
+        /// The scenario and its verdict.
+        cell: Box<Cell>,
+    },
 }
 
+/// The callback that receives [`Progress`].
 pub type OnProgress = Arc<dyn Fn(&Progress) + Send + Sync>;
 
+/// What a run covers and how it behaves.
 pub struct MatrixOptions {
+    /// The repository root (features, fixtures, snapshots, ports).
     pub root: PathBuf,
+    /// The ports to run, in column order.
     pub ports: Vec<Port>,
     /// The in-process reference client's factory (the `rust` column).
     pub reference: ClientFactory,
@@ -73,50 +87,72 @@ pub struct MatrixOptions {
 pub struct Matrix {
     /// The IdP conformance section (`None`: the tag filter selected none of it).
     pub idp: Option<PortColumn>,
+    /// One column per port run.
     pub columns: Vec<PortColumn>,
+    /// The cross-port comparison of artifacts.
     pub cross_port: CrossPort,
 }
 
 /// Every port's artifacts against the reference's.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct CrossPort {
+    /// Each artifact lined up across ports.
     pub comparisons: Vec<Comparison>,
+    /// Declared differences nothing matched.
     pub stale: Vec<StaleDifference>,
 }
 
 /// One port's column (or the IdP section).
 #[derive(Debug, Clone, Serialize)]
 pub struct PortColumn {
+    /// `idp`, `rust`, `python`, ...
     pub port: String,
+    /// Whether it ran, and what it gave.
     pub state: ColumnState,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
+/// Whether a column ran.
 pub enum ColumnState {
     /// The suite ran against the port.
     Ran {
+        /// The library the driver loaded.
         library: String,
+        /// Its version, as loaded.
         version: String,
+        /// One cell per scenario, in suite order.
         cells: Vec<Cell>,
         /// Declarations for this port that match no scenario of the suite.
         unknown_divergences: Vec<String>,
     },
     /// Not run here, and that is allowed: the reason says why.
-    Skipped { reason: String },
+    Skipped {
+        /// Why.
+        reason: String,
+    },
     /// Could not run, and that fails the run (wrong version, no fmi_path,
     /// driver does not start, missing runtime under `FIC_REQUIRE_PORTS=1`).
-    Broken { reason: String },
+    Broken {
+        /// Why.
+        reason: String,
+    },
 }
 
 /// One scenario × port.
 #[derive(Debug, Clone, Serialize)]
 pub struct Cell {
+    /// The scenario's short id (`fci-3`).
     pub id: String,
+    /// The feature's name.
     pub feature: String,
+    /// The scenario's name.
     pub scenario: String,
+    /// What the scenario's outcome means for this port.
     pub verdict: Verdict,
+    /// Wall time.
     pub duration_ms: u64,
+    /// What the scenario observed of the client.
     pub evidence: Evidence,
 }
 
@@ -125,15 +161,22 @@ pub struct Cell {
 pub struct Counts {
     /// Scenarios that ran against the client (all but "not supported").
     pub exercised: usize,
+    /// Passed.
     pub pass: usize,
+    /// Failed where a divergence is declared.
     pub divergent: usize,
+    /// Failed where a known port bug is declared.
     pub known_port_bug: usize,
+    /// Not supported by the port.
     pub not_supported: usize,
+    /// Failed.
     pub fail: usize,
+    /// Declared, but did not fail as declared.
     pub stale: usize,
 }
 
 impl PortColumn {
+    /// The scenarios' cells; empty unless the column ran.
     pub fn cells(&self) -> &[Cell] {
         match &self.state {
             ColumnState::Ran { cells, .. } => cells,
@@ -141,6 +184,7 @@ impl PortColumn {
         }
     }
 
+    /// The column's verdicts counted.
     pub fn counts(&self) -> Counts {
         let mut c = Counts::default();
         for cell in self.cells() {

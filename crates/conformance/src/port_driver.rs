@@ -26,7 +26,9 @@ const STDERR_TAIL_LINES: usize = 40;
 /// How to start one port's driver: `program args…` in `working_dir`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Launch {
+    /// The program (`python`, `node`, `java`, a built Go binary).
     pub program: PathBuf,
+    /// Its arguments.
     pub args: Vec<String>,
     /// The repository root: drivers resolve relative fixture paths from it.
     pub working_dir: PathBuf,

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::driver_protocol::capability;
 use crate::port_driver::Launch;
 
-/// Every port, in matrix column order (the names of [`TABLE`]'s rows).
+/// Every port, in matrix column order (the names of the port table's rows).
 pub const ALL: [&str; 5] = ["rust", "python", "node", "java", "go"];
 
 /// What every real port must announce to be worth running: the agent
@@ -23,19 +23,29 @@ pub const PROTOCOL_CAPABILITIES: [&str; 4] = [
 ];
 
 #[derive(Debug, thiserror::Error)]
+/// Why a port could not be named or prepared.
 pub enum PortError {
     #[error("unknown port {0:?} (known: {known})", known = ALL.join(", "))]
+    /// No port by that name.
     Unknown(String),
     #[error("cannot read the {port} pin in {path}: {source}")]
+    /// The file pinning the port's library could not be read.
     PinUnreadable {
+        /// The port.
         port: String,
+        /// The pin file.
         path: PathBuf,
+        /// The operating system's reason.
         source: std::io::Error,
     },
     #[error("{path} does not pin {library} (looked for {pattern})")]
+    /// The pin file does not name the library.
     PinNotFound {
+        /// The pin file.
         path: PathBuf,
+        /// The library looked for.
         library: String,
+        /// What was looked for.
         pattern: String,
     },
 }
@@ -45,9 +55,13 @@ pub enum PortError {
 pub enum Port {
     /// `msal-ref`, in process.
     Reference,
+    /// MSAL Python.
     Python,
+    /// msal-node.
     Node,
+    /// msal4j.
     Java,
+    /// MSAL Go.
     Go,
 }
 
@@ -60,7 +74,10 @@ pub enum Availability {
     Driver(Launch),
     /// The runtime or the install is missing; the reason says which and how
     /// to fix it.
-    Missing { reason: String },
+    Missing {
+        /// What is missing and how to install it.
+        reason: String,
+    },
 }
 
 /// Everything the harness knows about one port, in one row of [`TABLE`].
@@ -194,6 +211,7 @@ impl Port {
             .expect("every port has a row")
     }
 
+    /// The port a matrix column name names.
     pub fn parse(name: &str) -> Result<Port, PortError> {
         TABLE
             .iter()
@@ -213,6 +231,7 @@ impl Port {
         self.info().library
     }
 
+    /// True for a real MSAL port (a driver process), false for the reference client.
     pub fn is_real(self) -> bool {
         self != Port::Reference
     }

@@ -25,8 +25,6 @@ use crate::driver_protocol::{
 /// The port name of the reference client in the matrix and in `snapshots/`.
 pub const PORT: &str = "rust";
 
-const EXCHANGE_SCOPE: &str = "api://AzureADTokenExchange/.default";
-
 /// A fresh in-process reference client per scenario.
 pub fn reference_factory() -> ClientFactory {
     Arc::new(|| {
@@ -41,6 +39,8 @@ struct App {
 }
 
 #[derive(Default)]
+/// The reference client behind the driver protocol: one `msal-ref` client
+/// per configured app, in process.
 pub struct ReferenceDriver {
     apps: HashMap<String, App>,
 }
@@ -342,7 +342,7 @@ impl ReferenceDriver {
                             FmiPathFrom::FmiPath => ctx.fmi_path.unwrap_or_default(),
                         };
                         let t1 = via
-                            .acquire_token_for_client([EXCHANGE_SCOPE])
+                            .acquire_token_for_client([fic_protocol::TOKEN_EXCHANGE_SCOPE])
                             .fmi_path(path)
                             .execute()
                             .await?;

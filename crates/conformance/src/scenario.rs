@@ -19,13 +19,17 @@ use serde_json::Value;
 pub struct ScenarioResult {
     /// Short id, e.g. `fci-3`.
     pub id: String,
+    /// The feature's name.
     pub feature: String,
+    /// The scenario's name.
     pub scenario: String,
     /// With `@`, feature and scenario tags together.
     pub tags: Vec<String>,
+    /// How it ended.
     pub outcome: Outcome,
     /// Wall time from the scenario's start to its end.
     pub duration_ms: u64,
+    /// What it observed of the client.
     pub evidence: Evidence,
 }
 
@@ -33,15 +37,19 @@ pub struct ScenarioResult {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Outcome {
+    /// Every step passed.
     Passed,
     /// The first step that failed; the steps after it did not run.
     Failed {
+        /// The step, keyword included.
         step: String,
+        /// The step's failure.
         message: String,
     },
     /// The client lacks a capability the scenario requires
     /// (`@requires-<capability>`, or the port answered `unsupported`).
     NotSupported {
+        /// The capability the client lacks.
         capability: String,
     },
 }
@@ -69,6 +77,7 @@ pub struct Artifact {
     /// `blueprint_cache_keys`, `requests`, `refusal`, … (suffix `_2` for a
     /// second snapshot of one kind in a scenario).
     pub kind: String,
+    /// The observed value.
     pub value: Value,
 }
 

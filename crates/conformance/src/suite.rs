@@ -62,6 +62,7 @@ impl Section {
 /// Called as each scenario finishes, for progress output.
 pub type OnFinished = Arc<dyn Fn(&ScenarioResult) + Send + Sync>;
 
+/// How to run the suite against one client.
 pub struct SuiteOptions {
     /// Directory holding the `*.feature` files.
     pub features_dir: PathBuf,
@@ -69,7 +70,9 @@ pub struct SuiteOptions {
     pub tag_filter: Option<String>,
     /// One fresh client under test per scenario ([`no_client`] for the IdP section).
     pub factory: ClientFactory,
+    /// Which section this run is (the IdP section or a port).
     pub section: Section,
+    /// Told as each scenario finishes.
     pub on_finished: Option<OnFinished>,
     /// Which authority the clients get (`AuthorityMode::snapshot_dir`,
     /// `AuthorityMode::runs`).
@@ -77,6 +80,7 @@ pub struct SuiteOptions {
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
+/// Every scenario's result, and what kept the suite from running properly.
 pub struct SuiteReport {
     /// In feature-file order (files sorted by name), then line order.
     pub scenarios: Vec<ScenarioResult>,
@@ -86,14 +90,30 @@ pub struct SuiteReport {
 }
 
 #[derive(Debug, thiserror::Error)]
+/// Why the suite could not be set up.
 pub enum SuiteError {
     #[error("invalid tag expression {expr:?}: {reason}")]
-    TagExpression { expr: String, reason: String },
+    /// The `--tags` expression does not parse.
+    TagExpression {
+        /// The expression.
+        expr: String,
+        /// Why.
+        reason: String,
+    },
     #[error("cannot read {path}: {reason}")]
-    Feature { path: PathBuf, reason: String },
-    #[error("cannot list {path}: {source}")]
-    Dir {
+    /// A feature file could not be read or parsed.
+    Feature {
+        /// The file.
         path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    #[error("cannot list {path}: {source}")]
+    /// The features directory could not be listed.
+    Dir {
+        /// The directory.
+        path: PathBuf,
+        /// The operating system's reason.
         source: std::io::Error,
     },
 }
@@ -112,6 +132,7 @@ impl SuiteReport {
         c
     }
 
+    /// True when the suite ran without errors and no scenario failed.
     pub fn is_success(&self) -> bool {
         self.errors.is_empty() && self.counts().1 == 0
     }
@@ -173,9 +194,13 @@ impl ClientUnderTest for NoClient {
 /// A scenario the selection holds, before it runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ScenarioRef {
+    /// The scenario's short id.
     pub id: String,
+    /// The feature's name.
     pub feature: String,
+    /// The scenario's name.
     pub scenario: String,
+    /// Feature and scenario tags, with `@`.
     pub tags: Vec<String>,
 }
 
@@ -309,6 +334,8 @@ pub fn matrix_runner(
 /// Serializes suite runs: the world constructor reads the active context.
 static RUN_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// Runs the selected scenarios against fresh clients from `opts.factory`,
+/// one at a time, and reports every one.
 pub async fn run_suite(opts: SuiteOptions) -> SuiteReport {
     let _running = RUN_LOCK.lock().await;
     // cucumber's run is not `Send`, while the matrix needs a `Send` future:

@@ -28,37 +28,54 @@ use crate::scenario::{Outcome, ScenarioResult};
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "verdict", rename_all = "snake_case")]
 pub enum Verdict {
+    /// Every step passed.
     Pass,
+    /// Failed, and nothing declared explains it.
     Fail {
+        /// The failing step.
         step: String,
+        /// Its failure.
         message: String,
     },
     /// Failed at the step declared in `fixtures/divergences.toml`.
     Divergent {
+        /// The declaration's what.
         what: String,
+        /// The declaration's reference.
         spec: String,
+        /// The failing step.
         step: String,
+        /// Its failure.
         message: String,
     },
     /// Failed at the declared step because of a bug in the released port
     /// (`kind = "port-bug"`).
     KnownPortBug {
+        /// The declaration's what.
         what: String,
+        /// The declaration's reference.
         spec: String,
+        /// The failing step.
         step: String,
+        /// Its failure.
         message: String,
     },
     /// Declared, but it passed (or cannot run): the declaration is out of date.
     Stale {
+        /// The declaration's what.
         what: String,
+        /// What happened instead.
         outcome: String,
     },
+    /// The port lacks a capability the scenario requires.
     NotSupported {
+        /// The capability.
         capability: String,
     },
 }
 
 impl Verdict {
+    /// True for the verdicts that fail the run (`Fail`, `Stale`).
     pub fn is_failure(&self) -> bool {
         matches!(self, Verdict::Fail { .. } | Verdict::Stale { .. })
     }
@@ -199,35 +216,53 @@ pub fn unknown_declarations(
 pub struct Comparison {
     /// The snapshot name, `<feature>__<scenario>__<kind>`.
     pub artifact: String,
+    /// The artifact's kind (`requests`, `blueprint_cache_keys`, ...).
     pub kind: String,
+    /// The scenario's short id.
     pub id: String,
+    /// The feature's name.
     pub feature: String,
+    /// The scenario's name.
     pub scenario: String,
     /// The reference client's pinned value (`snapshots/rust/`).
     pub reference: Value,
+    /// Each port's value.
     pub ports: Vec<PortArtifact>,
 }
 
 /// One port's value of an artifact.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PortArtifact {
+    /// The port.
     pub port: String,
+    /// Its value.
     pub value: Value,
     /// The fields that differ from the reference (`access_token_keys[0]`,
     /// `status`, …); empty when equal.
     pub differing: Vec<String>,
+    /// Whether the difference is none, declared, or new.
     pub verdict: Difference,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "difference", rename_all = "snake_case")]
+/// How a port's artifact relates to the reference's.
 pub enum Difference {
+    /// Equal.
     Same,
-    Expected { what: String, spec: String },
+    /// Different, as declared in `fixtures/divergences.toml`.
+    Expected {
+        /// What differs.
+        what: String,
+        /// Where the protocol says what is right.
+        spec: String,
+    },
+    /// Different, and not declared.
     New,
 }
 
 impl Difference {
+    /// The report's word for it.
     pub fn label(&self) -> &'static str {
         match self {
             Difference::Same => "same",
@@ -241,9 +276,13 @@ impl Difference {
 /// that ran the whole suite.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StaleDifference {
+    /// The port.
     pub port: String,
+    /// The artifact kind it names.
     pub artifact: String,
+    /// The scenario it names, if any.
     pub scenario: Option<String>,
+    /// The declaration's what.
     pub what: String,
 }
 

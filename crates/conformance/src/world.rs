@@ -21,10 +21,13 @@ use crate::scenario::{Artifact, Evidence};
 
 /// What one `run_suite` call shares with every scenario's world.
 pub struct SuiteContext {
+    /// The port's name.
     pub port: String,
+    /// Makes a fresh client per scenario.
     pub factory: ClientFactory,
     /// The mode's snapshot folder for the port (`AuthorityMode::snapshot_dir`).
     pub snapshot_dir: PathBuf,
+    /// Which authority the clients get.
     pub authority: AuthorityMode,
 }
 
@@ -37,26 +40,37 @@ pub(crate) static ACTIVE: Mutex<Option<Arc<SuiteContext>>> = Mutex::new(None);
 #[derive(Debug, thiserror::Error)]
 pub enum StepError {
     #[error("{0}")]
+    /// A check failed.
     Check(String),
     #[error("cannot start the mock IdP: {0}")]
+    /// The mock did not start.
     Mock(#[from] mock_entra::MockError),
     #[error(transparent)]
+    /// The driver failed (not the port).
     Driver(#[from] crate::client_under_test::DriverFailure),
     #[error("the {port} client answered `{command}` with an error: {error}")]
+    /// The port refused a command where the step expected success.
     Refused {
+        /// The port.
         port: String,
+        /// The command.
         command: String,
+        /// The port's error.
         error: String,
     },
     /// The port answered `unsupported`: it has no such feature. The suite
     /// reports the scenario as not supported, not failed.
     #[error("{UNSUPPORTED_MARK} the `{command}` feature ({port}: {message})")]
     Unsupported {
+        /// The port.
         port: String,
+        /// The command.
         command: String,
+        /// The port's message.
         message: String,
     },
     #[error("{0}")]
+    /// An I/O error in the harness itself (the scenario's files).
     Io(#[from] std::io::Error),
 }
 
@@ -64,6 +78,7 @@ pub enum StepError {
 /// (cucumber only hands the collector the failure's text).
 pub const UNSUPPORTED_MARK: &str = "[unsupported]";
 
+/// What a step returns.
 pub type StepResult = Result<(), StepError>;
 
 /// Fails the step with a message unless `cond` holds.
@@ -77,7 +92,9 @@ pub fn check(cond: bool, message: impl FnOnce() -> String) -> StepResult {
 
 /// The running mock and the client under test for one scenario.
 pub struct Env {
+    /// The scenario's mock IdP.
     pub mock: MockEntra,
+    /// The scenario's client.
     pub client: Box<dyn ClientUnderTest>,
     /// Files the scenario writes (token-binding certificates).
     pub files: tempfile::TempDir,
@@ -87,17 +104,24 @@ pub struct Env {
 /// client behaviour, so `idp_validation.feature` bypasses the client).
 #[derive(Debug, Clone)]
 pub struct RawReply {
+    /// The HTTP status.
     pub status: u16,
+    /// The JSON body.
     pub body: Value,
 }
 
 #[derive(cucumber::World)]
 #[world(init = Self::new)]
+/// One scenario's state: the suite context, the mock and client (started
+/// on first use), and what the steps observed.
 pub struct FicWorld {
+    /// The suite run this scenario belongs to.
     pub suite: Option<Arc<SuiteContext>>,
+    /// The mock and the client, once started.
     pub env: Option<Env>,
     /// Feature and scenario names, for snapshot names.
     pub feature: String,
+    /// The scenario's name.
     pub scenario: String,
     /// Tokens the scenario named ("T1", "T2", ...).
     pub tokens: HashMap<String, String>,
@@ -105,10 +129,12 @@ pub struct FicWorld {
     pub last: Option<Reply>,
     /// Journal length before the last command, to tell whether it sent anything.
     pub journal_before_last: usize,
+    /// The reply to the last raw request.
     pub last_raw: Option<RawReply>,
     /// x5t#S256 of the current token-binding certificate, and how many
     /// were issued in this scenario.
     pub binding_x5t: Option<String>,
+    /// How many token-binding certificates the scenario issued.
     pub bindings_issued: usize,
     /// Per scenario, how often each snapshot kind was taken (name suffix).
     pub snapshot_counts: HashMap<String, usize>,
@@ -145,6 +171,7 @@ impl FicWorld {
         }
     }
 
+    /// The suite context, or a step error when run outside a suite.
     pub fn suite(&self) -> Result<&Arc<SuiteContext>, StepError> {
         self.suite
             .as_ref()
@@ -166,6 +193,7 @@ impl FicWorld {
         Ok(self.env.as_mut().expect("just started"))
     }
 
+    /// The scenario's mock, started with its client on first use.
     pub async fn mock(&mut self) -> Result<&MockEntra, StepError> {
         Ok(&self.env().await?.mock)
     }
@@ -222,6 +250,8 @@ impl FicWorld {
         }
     }
 
+    /// The step error for a port's refusal of `command` where the step
+    /// expected success.
     pub fn refused(&self, command: &str, e: &DriverError) -> StepError {
         StepError::Refused {
             port: self.port(),
@@ -230,12 +260,14 @@ impl FicWorld {
         }
     }
 
+    /// The port under test.
     pub fn port(&self) -> String {
         self.suite
             .as_ref()
             .map_or_else(|| "?".to_owned(), |s| s.port.clone())
     }
 
+    /// The mock's journal so far (empty before the mock starts).
     pub fn journal(&self) -> Vec<JournalEntry> {
         self.env
             .as_ref()
@@ -261,12 +293,14 @@ impl FicWorld {
         }
     }
 
+    /// The current token-binding certificate's `x5t#S256`.
     pub fn binding_x5t(&self) -> Result<String, StepError> {
         self.binding_x5t
             .clone()
             .ok_or_else(|| StepError::Check("no token-binding certificate was issued".into()))
     }
 
+    /// A token the scenario named ("T1", "T2").
     pub fn token(&self, name: &str) -> Result<String, StepError> {
         self.tokens
             .get(name)

@@ -19,9 +19,8 @@ use std::fmt;
 /// The longest path the IdP accepts, in characters.
 pub const MAX_FMI_PATH_CHARS: usize = 256;
 
-/// Characters a path may hold besides ASCII letters and digits: the
-/// unreserved and path-safe characters of a URL, and `/` to separate
-/// segments.
+/// Characters a path may hold besides letters and digits: the unreserved
+/// and path-safe characters of a URL, and `/` to separate segments.
 const ALLOWED_PUNCTUATION: &str = "-._~/:@";
 
 /// An `fmi_path` that passed the identity provider's rules.
@@ -52,8 +51,8 @@ pub enum FmiPathError {
     /// More than [`MAX_FMI_PATH_CHARS`] characters.
     #[error("It is longer than {MAX_FMI_PATH_CHARS} characters.")]
     TooLong,
-    /// A character outside ASCII letters, digits and `-._~/:@` (the first
-    /// such character).
+    /// A character that is neither a letter or digit of any script nor one
+    /// of `-._~/:@` (the first such character).
     #[error("Character U+{:04X} is not allowed.", *.0 as u32)]
     Character(char),
     /// A segment between slashes is empty, `.` or `..`, so the path would
@@ -64,9 +63,13 @@ pub enum FmiPathError {
 
 impl FmiPath {
     /// Applies the identity provider's rules: non-empty, at most
-    /// [`MAX_FMI_PATH_CHARS`] characters from ASCII letters, digits and
-    /// `-._~/:@`, and no empty, `.` or `..` segment. The first rule broken
-    /// is the one reported, in that order.
+    /// [`MAX_FMI_PATH_CHARS`] characters (not bytes), each a letter or
+    /// digit of any script or one of `-._~/:@`, and no empty, `.` or `..`
+    /// segment. The first rule broken is the one reported, in that order.
+    ///
+    /// Marks, spaces, controls and format characters (zero-width,
+    /// bidirectional overrides) are refused: they make two paths that look
+    /// the same differ, or the same path be written two ways.
     pub fn parse(path: &str) -> Result<FmiPath, FmiPathError> {
         if path.is_empty() {
             return Err(FmiPathError::Empty);
@@ -76,7 +79,7 @@ impl FmiPath {
         }
         if let Some(bad) = path
             .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || ALLOWED_PUNCTUATION.contains(*c)))
+            .find(|c| !(c.is_alphanumeric() || ALLOWED_PUNCTUATION.contains(*c)))
         {
             return Err(FmiPathError::Character(bad));
         }
@@ -125,7 +128,11 @@ mod tests {
             "agent-1",
             "a/b/c",
             "x:y@z~1._-",
+            "agent-é",
+            "エージェント/東京",
             &"x".repeat(MAX_FMI_PATH_CHARS),
+            // Characters, not bytes: 256 two-byte letters are fine.
+            &"é".repeat(MAX_FMI_PATH_CHARS),
         ] {
             assert_eq!(FmiPath::parse(ok).map(|p| p.to_string()), Ok(ok.to_owned()));
         }
@@ -138,8 +145,10 @@ mod tests {
             ("a//b", FmiPathError::BadSegment),
             ("a/../b", FmiPathError::BadSegment),
             ("./a", FmiPathError::BadSegment),
-            ("é", FmiPathError::Character('é')),
+            ("e\u{301}", FmiPathError::Character('\u{301}')),
             ("a\u{200b}", FmiPathError::Character('\u{200b}')),
+            ("a\u{202e}b", FmiPathError::Character('\u{202e}')),
+            ("\u{1f916}", FmiPathError::Character('\u{1f916}')),
             ("a\nb", FmiPathError::Character('\n')),
             (&"x".repeat(MAX_FMI_PATH_CHARS + 1), FmiPathError::TooLong),
             (&"é".repeat(MAX_FMI_PATH_CHARS + 1), FmiPathError::TooLong),

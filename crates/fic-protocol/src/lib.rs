@@ -57,7 +57,7 @@ pub use entra_error::EntraErrorBody;
 pub use fmi_path::{FmiPath, FmiPathError};
 pub use grant_type::GrantType;
 pub use ids::{ClientId, TenantId};
-pub use scope::{OIDC_SCOPES, Scope, Scopes};
+pub use scope::{OIDC_SCOPES, OIDC_SCOPES_SUPPORTED, Scope, Scopes};
 pub use secret::{ClientAssertion, ClientSecret, RefreshToken, UserFederatedCredential};
 pub use token_response::TokenResponse;
 pub use token_type::TokenType;

@@ -14,63 +14,115 @@ pub const WIF_DOC: &str = "https://learn.microsoft.com/en-us/entra/workload-id/w
 /// Source of the mock's own codes.
 pub const MOCK_OWN: &str = "fic-harness: no public Entra code known for this refusal";
 
+/// Every refusal the mock can answer with. Each variant's catalogue
+/// entry ([`Aadsts::spec`]) fixes the AADSTS code, the OAuth `error`, the
+/// HTTP status and Entra's message, so a refusal is worded in one place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Aadsts {
+    /// AADSTS900144, `invalid_request`: The request body must contain the following parameter
     MissingParameter,
+    /// AADSTS9002313, `invalid_request`: Invalid request. Request is malformed or invalid.
     MalformedRequest,
+    /// AADSTS7000218, `invalid_client`: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.
     NoClientCredential,
+    /// AADSTS7000215, `invalid_client`: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.
     InvalidSecret,
+    /// AADSTS700016, `unauthorized_client`: Application was not found in the directory.
     AppNotFound,
+    /// AADSTS50027, `invalid_request`: JWT token is invalid or malformed.
     MalformedAssertion,
+    /// AADSTS700027, `invalid_client`: Client assertion failed signature validation.
     AssertionSignature,
+    /// AADSTS700021, `invalid_client`: Client assertion application identifier doesn't match 'client_id' parameter.
     AssertionAppIdMismatch,
+    /// AADSTS700023, `invalid_client`: Client assertion audience claim does not match Realm issuer.
     AssertionAudience,
+    /// AADSTS700024, `invalid_client`: Client assertion is not within its valid time range.
     AssertionTimeRange,
+    /// AADSTS70021, `invalid_client`: No matching federated identity record found for presented assertion.
     NoMatchingFederatedRecord,
+    /// AADSTS700211, `invalid_client`: No matching federated identity record found for presented assertion issuer.
     FederatedIssuerMismatch,
+    /// AADSTS700212, `invalid_client`: No matching federated identity record found for presented assertion audience.
     FederatedAudienceMismatch,
+    /// AADSTS700213, `invalid_client`: No matching federated identity record found for presented assertion subject.
     FederatedSubjectMismatch,
+    /// AADSTS700229, `invalid_client`: Only app-only tokens can be used as Federated Identity Credentials.
     UserTokenAsFederatedCredential,
+    /// AADSTS70003, `unsupported_grant_type`: The app requested an unsupported grant type.
     UnsupportedGrant,
+    /// AADSTS70000, `invalid_grant`: The provided grant is invalid or malformed.
     InvalidGrant,
+    /// AADSTS50034, `invalid_grant`: The user account does not exist in the directory.
     UserNotFound,
+    /// AADSTS1002012, `invalid_scope`: The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).
     ScopeNotDefault,
+    /// AADSTS70011, `invalid_scope`: The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid.
     InvalidScope,
+    /// AADSTS500011, `invalid_resource`: The resource principal was not found in the tenant.
     ResourceNotFound,
+    /// AADSTS90002, `invalid_tenant`: Tenant not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.
     TenantNotFound,
+    /// AADSTS50049, `invalid_instance`: Unknown or invalid instance.
     UnknownInstance,
+    /// AADSTS700082, `invalid_grant`: The refresh token has expired due to inactivity.
     RefreshTokenExpired,
+    /// AADSTS50013, `invalid_grant`: Assertion failed signature validation.
     UserAssertionSignature,
+    /// AADSTS500133, `invalid_grant`: Assertion is not within its valid time range.
     UserAssertionTimeRange,
     // The mock's own (MOCK_OWN) from here on.
+    /// AADSTS9990001, `invalid_request` (413): [fic-harness] The request body is larger than the token endpoint accepts.
     RequestTooLarge,
+    /// AADSTS9990002, `invalid_request`: [fic-harness] A parameter appears more than once in the request.
     DuplicateParameter,
+    /// AADSTS9990003, `invalid_request`: [fic-harness] The token endpoint only accepts application/x-www-form-urlencoded bodies.
     UnsupportedContentType,
+    /// AADSTS9990004, `invalid_request`: [fic-harness] The client_assertion_type is not supported.
     UnsupportedAssertionType,
+    /// AADSTS9990005, `invalid_client`: [fic-harness] The client assertion has no 'jti' claim.
     MissingJti,
+    /// AADSTS9990006, `invalid_client`: [fic-harness] The client assertion's 'jti' was already used.
     ReplayedJti,
+    /// AADSTS9990007, `invalid_client`: [fic-harness] The client assertion's lifetime is longer than the mock accepts.
     AssertionLifetimeTooLong,
+    /// AADSTS9990008, `invalid_request`: [fic-harness] The fmi_path parameter is not valid.
     InvalidFmiPath,
+    /// AADSTS9990009, `invalid_client`: [fic-harness] A jwt-pop client assertion requires a TLS client certificate (mTLS).
     JwtPopWithoutClientCertificate,
+    /// AADSTS9990010, `invalid_request`: [fic-harness] token_type=mtls_pop requires a TLS client certificate (mTLS).
     MtlsPopWithoutClientCertificate,
+    /// AADSTS9990011, `invalid_request`: [fic-harness] Exactly one of 'username' and 'user_id' must be sent.
     ConflictingUserIdentifiers,
+    /// AADSTS9990012, `invalid_grant`: [fic-harness] The user_federated_identity_credential was not issued to this client.
     UserCredentialForAnotherClient,
+    /// AADSTS9990013, `invalid_request`: [fic-harness] The client_id in the body differs from the one in the Authorization header.
     ConflictingClientIds,
+    /// AADSTS9990014, `invalid_request` (404): [fic-harness] The mock serves no such endpoint.
     NotFound,
+    /// AADSTS9990100, `temporarily_unavailable` (503): [fic-harness] Injected fault (the default answer of a fault rule).
     InjectedFault,
+    /// AADSTS9990015, `invalid_request` (408): [fic-harness] The request body did not arrive in time.
     RequestTimeout,
+    /// AADSTS9990016, `unauthorized_client`: [fic-harness] Only an agent identity authenticating with its federated credential (T1) may use the user_fic grant.
     UserFicNotAgent,
+    /// AADSTS9990017, `unauthorized_client`: [fic-harness] Only an agent identity blueprint or an agent identity may request a token with an fmi_path.
     FmiPathNotAllowed,
 }
 
 /// One catalogue entry.
 #[derive(Debug, Clone, Copy)]
 pub struct CodeSpec {
+    /// The AADSTS number (`AADSTS{code}` in the description).
     pub code: u32,
+    /// The OAuth `error` field, e.g. `invalid_client`.
     pub error: &'static str,
+    /// The HTTP status of the answer.
     pub status: StatusCode,
     /// Entra's message (the part after `AADSTSnnn: `), before any detail.
     pub message: &'static str,
+    /// Where the code is documented ([`ERROR_CODES_DOC`], [`WIF_DOC`]) or
+    /// [`MOCK_OWN`].
     pub source: &'static str,
 }
 
@@ -94,6 +146,8 @@ const BAD: StatusCode = StatusCode::BAD_REQUEST;
 const UNAUTH: StatusCode = StatusCode::UNAUTHORIZED;
 
 impl Aadsts {
+    /// Every variant, in catalogue order (the docs table and the tests
+    /// walk it).
     pub const ALL: [Aadsts; 44] = [
         Aadsts::MissingParameter,
         Aadsts::MalformedRequest,
@@ -141,6 +195,7 @@ impl Aadsts {
         Aadsts::FmiPathNotAllowed,
     ];
 
+    /// This refusal's catalogue entry.
     pub fn spec(self) -> CodeSpec {
         use Aadsts::*;
         match self {

@@ -11,8 +11,8 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use fic_protocol::AssertionType;
 use fic_protocol::thumbprint::decode_thumbprint;
+use fic_protocol::{AssertionType, form};
 
 use crate::aadsts::Aadsts;
 use crate::directory::{App, RegisteredCertificate, Tenant};
@@ -29,14 +29,21 @@ pub const SKEW_SECONDS: i64 = 300;
 pub const MAX_ASSERTION_LIFETIME_SECONDS: i64 = 24 * 3600;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How the client authenticated, as the journal records it (`client_auth`).
 pub enum ClientAuthMethod {
+    /// `client_secret` in the form body.
     SecretPost,
+    /// The secret in an HTTP Basic `Authorization` header.
     SecretBasic,
+    /// A signed JWT client assertion (`jwt-bearer`).
     JwtBearer,
+    /// A client assertion sent with `jwt-pop`: the token-binding certificate must
+    /// be the TLS client certificate.
     JwtPop,
 }
 
 impl ClientAuthMethod {
+    /// The journal's spelling: `secret_post`, `secret_basic`, `jwt_bearer`, `jwt_pop`.
     pub fn as_str(self) -> &'static str {
         match self {
             ClientAuthMethod::SecretPost => "secret_post",
@@ -50,13 +57,16 @@ impl ClientAuthMethod {
 /// What the request presented, known before it is checked (for the journal).
 #[derive(Debug, Default, Clone)]
 pub struct PresentedCredential {
+    /// The method the request's fields name, if any does.
     pub method: Option<ClientAuthMethod>,
+    /// The client assertion, decoded but not yet checked.
     pub assertion: Option<Jwt>,
 }
 
 /// What the client proved itself with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Credential {
+    /// A client secret (body or Basic).
     Secret,
     /// A client assertion signed with a certificate's key.
     Certificate,
@@ -65,9 +75,13 @@ pub enum Credential {
 }
 
 #[derive(Debug, Clone)]
+/// A client that proved who it is: what the grants decide on.
 pub struct AuthenticatedClient<'a> {
+    /// Its directory entry.
     pub app: &'a App,
+    /// How it authenticated.
     pub method: ClientAuthMethod,
+    /// What it proved itself with (the `user_fic` grant needs [`Credential::Federated`]).
     pub credential: Credential,
     /// `azpacr`: "1" for a secret, "2" for a certificate or federated credential.
     pub azpacr: &'static str,
@@ -75,8 +89,11 @@ pub struct AuthenticatedClient<'a> {
 
 /// The request's view that authentication needs.
 pub struct AuthInput<'r> {
+    /// The tenant the request's path resolved to.
     pub tenant: &'r Tenant,
+    /// The tenant segment of the path as sent (an id or a domain), for error messages.
     pub tenant_segment: &'r str,
+    /// The form fields of the request body.
     pub form: &'r BTreeMap<String, String>,
     /// `(client_id, secret)` from an `Authorization: Basic` header.
     pub basic: Option<(String, String)>,
@@ -89,7 +106,7 @@ pub struct AuthInput<'r> {
 
 /// The client_id the request names (body, else Basic), before any checking.
 pub fn claimed_client_id(input: &AuthInput<'_>) -> Result<Option<String>, EntraError> {
-    let body = input.form.get("client_id").filter(|c| !c.is_empty());
+    let body = input.form.get(form::CLIENT_ID).filter(|c| !c.is_empty());
     let basic = input.basic.as_ref().map(|(id, _)| id);
     match (body, basic) {
         (Some(b), Some(h)) if !b.eq_ignore_ascii_case(h) => Err(EntraError::new(
@@ -102,6 +119,8 @@ pub fn claimed_client_id(input: &AuthInput<'_>) -> Result<Option<String>, EntraE
     }
 }
 
+/// What credential the request presents, without checking it: the journal
+/// records it even when authentication then fails.
 pub fn presented(input: &AuthInput<'_>) -> PresentedCredential {
     if input.basic.is_some() {
         return PresentedCredential {
@@ -109,18 +128,18 @@ pub fn presented(input: &AuthInput<'_>) -> PresentedCredential {
             assertion: None,
         };
     }
-    if input.form.contains_key("client_secret") {
+    if input.form.contains_key(form::CLIENT_SECRET) {
         return PresentedCredential {
             method: Some(ClientAuthMethod::SecretPost),
             assertion: None,
         };
     }
-    let Some(assertion) = input.form.get("client_assertion") else {
+    let Some(assertion) = input.form.get(form::CLIENT_ASSERTION) else {
         return PresentedCredential::default();
     };
     let method = match input
         .form
-        .get("client_assertion_type")
+        .get(form::CLIENT_ASSERTION_TYPE)
         .and_then(|t| AssertionType::from_urn(t))
     {
         Some(AssertionType::JwtPop) => Some(ClientAuthMethod::JwtPop),
@@ -133,11 +152,15 @@ pub fn presented(input: &AuthInput<'_>) -> PresentedCredential {
     }
 }
 
+/// Authenticates the client: exactly one credential (secret, certificate
+/// assertion or federated credential), checked against the app's directory
+/// entry. Every refusal is an Entra-shaped [`EntraError`].
 pub fn authenticate<'s>(
     state: &'s MockState,
     input: &AuthInput<'_>,
 ) -> Result<AuthenticatedClient<'s>, EntraError> {
-    let client_id = claimed_client_id(input)?.ok_or_else(|| EntraError::missing("client_id"))?;
+    let client_id =
+        claimed_client_id(input)?.ok_or_else(|| EntraError::missing(form::CLIENT_ID))?;
     let app = state
         .directory
         .app(&client_id)
@@ -159,11 +182,11 @@ pub fn authenticate<'s>(
         .or_else(|| {
             input
                 .form
-                .get("client_secret")
+                .get(form::CLIENT_SECRET)
                 .map(|s| (s.as_str(), ClientAuthMethod::SecretPost))
         });
-    let assertion = input.form.get("client_assertion");
-    if input.basic.is_some() && input.form.contains_key("client_secret") {
+    let assertion = input.form.get(form::CLIENT_ASSERTION);
+    if input.basic.is_some() && input.form.contains_key(form::CLIENT_SECRET) {
         return Err(EntraError::new(
             Aadsts::MalformedRequest,
             "Only one client credential may be sent: HTTP Basic or client_secret in the body.",
@@ -204,8 +227,8 @@ fn authenticate_assertion<'s>(
 ) -> Result<AuthenticatedClient<'s>, EntraError> {
     let assertion_type = input
         .form
-        .get("client_assertion_type")
-        .ok_or_else(|| EntraError::missing("client_assertion_type"))?;
+        .get(form::CLIENT_ASSERTION_TYPE)
+        .ok_or_else(|| EntraError::missing(form::CLIENT_ASSERTION_TYPE))?;
     let method = match AssertionType::from_urn(assertion_type) {
         Some(AssertionType::JwtBearer) => ClientAuthMethod::JwtBearer,
         Some(AssertionType::JwtPop) => ClientAuthMethod::JwtPop,

@@ -8,11 +8,14 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 #[derive(Debug, Clone, Default)]
+/// The mock's clock: the real time plus an offset tests can move forward.
+/// Clones share the offset.
 pub struct Clock {
     offset_seconds: Arc<AtomicI64>,
 }
 
 impl Clock {
+    /// The mock's now.
     pub fn now(&self) -> OffsetDateTime {
         OffsetDateTime::now_utc()
             + time::Duration::seconds(self.offset_seconds.load(Ordering::Relaxed))
@@ -23,6 +26,8 @@ impl Clock {
         self.now().unix_timestamp()
     }
 
+    /// Moves the clock forward by `by` (saturating at a century, so time
+    /// arithmetic never overflows).
     pub fn advance(&self, by: Duration) {
         // Beyond a century the clock stops moving: time arithmetic must
         // never overflow, whatever a test asks for.
@@ -35,6 +40,7 @@ impl Clock {
             });
     }
 
+    /// Back to the real time.
     pub fn reset(&self) {
         self.offset_seconds.store(0, Ordering::Relaxed);
     }

@@ -23,16 +23,31 @@ const DEFAULT_FILES: &[(&str, &str)] = &[(
 #[derive(Debug, thiserror::Error)]
 pub enum DirectoryError {
     #[error("cannot read {}: {reason}", .path.display())]
-    Read { path: PathBuf, reason: String },
+    /// The file could not be read.
+    Read {
+        /// The path concerned.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     #[error("{file}:{line}:{column}: {message}")]
+    /// The file is not valid TOML (or not the directory's shape).
     Syntax {
+        /// The file's name.
         file: String,
+        /// 1-based line.
         line: usize,
+        /// 1-based column.
         column: usize,
+        /// What the TOML parser said.
         message: String,
     },
     #[error("{}", join_lines(.problems))]
-    Invalid { problems: Vec<Problem> },
+    /// The file parsed, but its content breaks the directory's rules.
+    Invalid {
+        /// Every problem found, in file order.
+        problems: Vec<Problem>,
+    },
 }
 
 fn join_lines(problems: &[Problem]) -> String {
@@ -44,8 +59,11 @@ fn join_lines(problems: &[Problem]) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{file}:{line}: {what}")]
 pub struct Problem {
+    /// The file's name.
     pub file: String,
+    /// The 1-based line of the offending entry.
     pub line: usize,
+    /// What is wrong.
     pub what: String,
 }
 
@@ -140,11 +158,17 @@ struct ResourceFile {
 }
 
 #[derive(Debug, Clone)]
+/// A resource (API) user and app tokens can be asked for.
 pub struct Resource {
+    /// Its app id: the `aud` of its access tokens.
     pub app_id: String,
+    /// Its application ID URI, the scope prefix (`api://contoso-api`).
     pub app_id_uri: String,
+    /// A name for people.
     pub display_name: Option<String>,
+    /// The delegated scopes it defines (`read`, ...): what a user token's `scp` may hold.
     pub scopes: Vec<String>,
+    /// The app roles it defines: what an app token's `roles` may hold.
     pub app_roles: Vec<String>,
 }
 
@@ -154,6 +178,7 @@ pub struct Resource {
 pub struct AppRoleAssignment {
     /// The resource's app id (lower case).
     pub resource_app_id: String,
+    /// The role's name, as it appears in `roles`.
     pub role: String,
 }
 
@@ -164,8 +189,10 @@ pub struct FederatedCredential {
     /// `{issuer}` may be written as the literal string `"mock"` to mean this
     /// mock's own issuer for the app's tenant, whose port is only known at start.
     pub issuer: String,
+    /// The `sub` the presented token must carry.
     pub subject: String,
     #[serde(default = "default_fic_audience")]
+    /// The `aud` the presented token must carry (`api://AzureADTokenExchange` by default).
     pub audience: String,
 }
 
@@ -174,29 +201,48 @@ fn default_fic_audience() -> String {
 }
 
 #[derive(Debug, Clone)]
+/// A tenant: the authority segment clients name, by id or verified domain.
 pub struct Tenant {
+    /// The tenant id (a GUID).
     pub id: String,
+    /// Verified domains that name the tenant in an authority (`contoso.com`).
     pub domains: Vec<String>,
+    /// A name for people.
     pub display_name: Option<String>,
+    /// External issuers whose tokens apps in this tenant may present as
+    /// federated credentials.
     pub trusted_issuers: Vec<TrustedIssuer>,
 }
 
 #[derive(Debug, Clone)]
+/// An external token issuer the tenant trusts, with the certificate its
+/// tokens are verified against.
 pub struct TrustedIssuer {
+    /// The `iss` its tokens carry.
     pub issuer: String,
+    /// The DER of its signing certificate.
     pub certificate_der: Vec<u8>,
 }
 
 #[derive(Debug, Clone)]
+/// An application: a plain app, a blueprint, or an agent (an app with a
+/// `blueprint`).
 pub struct App {
+    /// Its client id (a GUID, lower case).
     pub client_id: String,
+    /// A name for people.
     pub display_name: Option<String>,
+    /// The tenant it is registered in.
     pub tenant_id: String,
+    /// Its client secrets.
     pub secrets: Vec<String>,
     /// DER of each registered certificate.
     pub certificates: Vec<RegisteredCertificate>,
     /// For an agent: its blueprint's client id.
     pub blueprint: Option<String>,
+    /// Its federated identity credential records (an agent's implicit record
+    /// for its blueprint's T1 is added at request time, see
+    /// [`Directory::federated_credentials`]).
     pub federated_credentials: Vec<FederatedCredential>,
     /// Subject-name/issuer (SNI) trust: certificate assertions whose `x5c`
     /// chains to the mock's CA and whose leaf's subject CN is one of these
@@ -207,7 +253,9 @@ pub struct App {
 }
 
 #[derive(Debug, Clone)]
+/// A certificate registered on an app, with what assertions are matched by.
 pub struct RegisteredCertificate {
+    /// The certificate's DER.
     pub der: Vec<u8>,
     /// base64url SHA-1 of the DER (the JOSE `x5t`).
     pub x5t: String,
@@ -219,6 +267,7 @@ pub struct RegisteredCertificate {
 }
 
 impl RegisteredCertificate {
+    /// Reads the thumbprints and the RSA key once, at load time.
     pub fn from_der(der: Vec<u8>) -> RegisteredCertificate {
         RegisteredCertificate {
             x5t: fic_protocol::thumbprint::x5t_sha1(&der),
@@ -230,20 +279,30 @@ impl RegisteredCertificate {
 }
 
 #[derive(Debug, Clone)]
+/// A user `user_fic` tokens can be for.
 pub struct User {
+    /// Object id.
     pub oid: String,
+    /// User principal name (`alice@contoso.com`).
     pub upn: String,
+    /// The `preferred_username` claim (may differ in case from the UPN).
     pub preferred_username: String,
+    /// The `name` claim.
     pub display_name: String,
+    /// The user's home tenant.
     pub tenant_id: String,
 }
 
 /// The directory the mock serves. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Directory {
+    /// Every tenant; the first is the default.
     pub tenants: Vec<Tenant>,
+    /// Every resource, across tenants.
     pub resources: Vec<Resource>,
+    /// Apps by client id.
     pub apps: BTreeMap<String, App>,
+    /// Every user.
     pub users: Vec<User>,
 }
 
@@ -551,20 +610,24 @@ impl Directory {
         })
     }
 
+    /// The first tenant: the one `MockEntra::tenant_id` names.
     pub fn default_tenant(&self) -> &Tenant {
         &self.tenants[0]
     }
 
+    /// The app with this client id (any case).
     pub fn app(&self, client_id: &str) -> Option<&App> {
         self.apps.get(&client_id.to_ascii_lowercase())
     }
 
+    /// The user with this UPN in the tenant (any case, as Entra compares UPNs).
     pub fn user_by_upn(&self, tenant_id: &str, upn: &str) -> Option<&User> {
         self.users
             .iter()
             .find(|u| u.tenant_id == tenant_id && u.upn.eq_ignore_ascii_case(upn))
     }
 
+    /// The user with this object id in the tenant.
     pub fn user_by_oid(&self, tenant_id: &str, oid: &str) -> Option<&User> {
         self.users
             .iter()

@@ -25,6 +25,8 @@ fn error(state: &MockState, origin: Origin, e: EntraError) -> Response {
     e.into_response_with(&state.base_url_at(origin), None, state.clock.now())
 }
 
+/// `GET /{tenant}/v2.0/.well-known/openid-configuration`: the endpoints
+/// and issuer for the host the request arrived at.
 pub async fn openid_configuration(
     State(state): State<Arc<MockState>>,
     origin: Origin,
@@ -60,7 +62,7 @@ pub async fn openid_configuration(
         "subject_types_supported": ["pairwise"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
-        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        "scopes_supported": fic_protocol::OIDC_SCOPES_SUPPORTED,
         "issuer": issuer,
         "request_uri_parameter_supported": false,
         "userinfo_endpoint": format!("{base_url}/oidc/userinfo"),
@@ -88,6 +90,8 @@ pub async fn openid_configuration(
     Json(document).into_response()
 }
 
+/// `GET /common/discovery/instance`: the instance metadata MSAL asks for
+/// before trusting an authority.
 pub async fn instance_discovery(
     State(state): State<Arc<MockState>>,
     origin: Origin,
@@ -149,6 +153,7 @@ pub async fn instance_discovery(
     .into_response()
 }
 
+/// `GET /{tenant}/discovery/v2.0/keys`: the signing key's JWKS.
 pub async fn jwks(
     State(state): State<Arc<MockState>>,
     origin: Origin,

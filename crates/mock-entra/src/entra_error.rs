@@ -13,10 +13,16 @@ use crate::aadsts::Aadsts;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("AADSTS{code}: {message}")]
+/// A refusal as Entra sends it: status, `error`, and an `AADSTS{code}: ...`
+/// description, built from the [`Aadsts`] catalogue.
 pub struct EntraError {
+    /// The HTTP status.
     pub status: StatusCode,
+    /// The OAuth `error` (`invalid_request`, `invalid_client`, ...).
     pub error: String,
+    /// The AADSTS number.
     pub code: u32,
+    /// The description's text after `AADSTS{code}: `.
     pub message: String,
     /// Seconds for a `Retry-After` header (fault injection only).
     pub retry_after: Option<u64>,
@@ -57,6 +63,8 @@ impl EntraError {
         e
     }
 
+    /// The JSON error body Entra answers with (`error`, `error_description`,
+    /// `error_codes`, `timestamp`, `trace_id`, `correlation_id`).
     pub fn body(
         &self,
         base_url: &str,
@@ -88,6 +96,7 @@ impl EntraError {
         }
     }
 
+    /// The HTTP response: status, JSON body and Entra's headers.
     pub fn into_response_with(
         self,
         base_url: &str,

@@ -13,6 +13,8 @@ use crate::entra_error::EntraError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// One fault rule, as posted to `/_harness/faults`: which requests it
+/// matches, how many, and how they are answered.
 pub struct FaultRule {
     /// Only requests with this `grant_type` (any when absent).
     #[serde(default)]
@@ -27,14 +29,19 @@ pub struct FaultRule {
     #[serde(default)]
     pub status: Option<u16>,
     #[serde(default)]
+    /// The OAuth `error` to answer with (default `temporarily_unavailable`).
     pub error: Option<String>,
     #[serde(default)]
+    /// The AADSTS code to answer with (default the injected-fault code).
     pub aadsts: Option<u32>,
     #[serde(default)]
+    /// The description's text.
     pub message: Option<String>,
     #[serde(default)]
+    /// A delay before answering, in milliseconds.
     pub delay_ms: u64,
     #[serde(default)]
+    /// A `Retry-After` header, in seconds.
     pub retry_after: Option<u64>,
 }
 
@@ -46,26 +53,34 @@ fn one() -> u32 {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FaultError {
     #[error("not JSON: {0}")]
+    /// The body is not JSON.
     NotJson(String),
     #[error("expected a fault rule (a JSON object) or an array of them, got {0}")]
+    /// The JSON is not an object or an array of them.
     NotARule(&'static str),
     /// A field serde refused: unknown, or of the wrong type.
     #[error("{0}")]
     Field(String),
     #[error("`status` must be an HTTP error status (400-599), not {0}")]
+    /// `status` is not an error status.
     Status(u16),
     #[error("`count` must be at least 1")]
+    /// `count` is zero.
     Count,
     #[error(
         "the rule does nothing: give `status` (the error to answer with) and/or `delay_ms` (a delay before answering)"
     )]
+    /// Neither `status` nor `delay_ms`: the rule would change nothing.
     DoesNothing,
     #[error("`{0}` only applies together with `status`")]
+    /// A field that only means something with `status`.
     NeedsStatus(&'static str),
     /// A problem with one rule of an array (0-based).
     #[error("rule {index}: {error}")]
     InRule {
+        /// The rule's position.
         index: usize,
+        /// What is wrong with it.
         error: Box<FaultError>,
     },
 }
@@ -147,7 +162,9 @@ impl FaultRule {
 /// What to do with one request.
 #[derive(Debug, Clone)]
 pub struct Fault {
+    /// How long to wait before answering.
     pub delay: Duration,
+    /// The refusal to answer with; `None`: serve the request normally.
     pub response: Option<EntraError>,
 }
 
@@ -158,16 +175,19 @@ pub struct Faults {
 }
 
 impl Faults {
+    /// Queues a rule after checking it.
     pub fn push(&self, rule: FaultRule) -> Result<(), FaultError> {
         rule.validate()?;
         self.lock().push(rule);
         Ok(())
     }
 
+    /// The rules still queued, in order.
     pub fn pending(&self) -> Vec<FaultRule> {
         self.lock().clone()
     }
 
+    /// Drops every queued rule.
     pub fn clear(&self) {
         self.lock().clear();
     }

@@ -49,6 +49,8 @@ fn is_length_limit(e: &axum::Error) -> bool {
     false
 }
 
+/// True for `application/x-www-form-urlencoded` (parameters such as
+/// `charset=utf-8` allowed): the only body the token endpoint reads.
 pub fn is_form_content_type(value: Option<&str>) -> bool {
     value.is_some_and(|v| {
         v.split(';').next().is_some_and(|m| {

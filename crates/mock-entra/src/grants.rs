@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use fic_protocol::TOKEN_EXCHANGE_AUDIENCE;
+use fic_protocol::{
+    FmiPath, OIDC_SCOPES, OIDC_SCOPES_SUPPORTED, TOKEN_EXCHANGE_AUDIENCE, TokenType, form,
+};
 
 use crate::aadsts::Aadsts;
 use crate::client_auth::{AuthenticatedClient, Credential, SKEW_SECONDS};
@@ -15,56 +17,31 @@ use crate::jwt::Jwt;
 use crate::state::MockState;
 use crate::token_issuer::{AppTokenRequest, UserTokenRequest, app_token, user_tokens};
 
+/// What a grant works with: the authenticated client and the request.
 pub struct GrantContext<'s, 'r> {
+    /// The shared state (directory, keys, stores).
     pub state: &'s MockState,
+    /// The tenant of the request's authority.
     pub tenant: &'s Tenant,
+    /// The form fields.
     pub form: &'r BTreeMap<String, String>,
+    /// Who asked.
     pub client: AuthenticatedClient<'s>,
+    /// `x5t#S256` of the TLS client certificate, when one was presented: what
+    /// an `mtls_pop` token is bound to.
     pub tls_client_x5t: Option<&'r str>,
     /// Where the request arrived; decides the issuer of what is minted.
     pub origin: crate::impersonation::Origin,
 }
 
-/// OIDC scopes a user flow may add; they name no resource.
-const OIDC: [&str; 4] = ["openid", "profile", "offline_access", "email"];
 /// Entra reads a scope with no resource prefix as Microsoft Graph's.
 const GRAPH: &str = "https://graph.microsoft.com";
-pub const MAX_FMI_PATH_CHARS: usize = 256;
 
 fn required<'r>(form: &'r BTreeMap<String, String>, name: &str) -> Result<&'r str, EntraError> {
     form.get(name)
         .map(String::as_str)
         .filter(|v| !v.trim().is_empty())
         .ok_or_else(|| EntraError::missing(name))
-}
-
-/// `fmi_path`: non-empty, at most 256 characters (not bytes), each a
-/// letter or digit of any script or one of `-._~/:@`, no empty, `.` or `..`
-/// segments. Marks, spaces, controls and format characters (zero-width,
-/// bidirectional overrides) are refused: they make two paths that look the
-/// same differ, or the same path be written two ways.
-pub fn validate_fmi_path(path: &str) -> Result<(), String> {
-    if path.is_empty() {
-        return Err("It is empty.".into());
-    }
-    if path.chars().count() > MAX_FMI_PATH_CHARS {
-        return Err(format!(
-            "It is longer than {MAX_FMI_PATH_CHARS} characters."
-        ));
-    }
-    if let Some(bad) = path
-        .chars()
-        .find(|c| !(c.is_alphanumeric() || "-._~/:@".contains(*c)))
-    {
-        return Err(format!("Character U+{:04X} is not allowed.", bad as u32));
-    }
-    if path
-        .split('/')
-        .any(|s| s.is_empty() || s == "." || s == "..")
-    {
-        return Err("It has an empty, '.' or '..' segment.".into());
-    }
-    Ok(())
 }
 
 /// Federated managed identity paths name agents under a blueprint: only a
@@ -79,16 +56,19 @@ fn may_use_fmi_path(state: &MockState, app: &App) -> bool {
             .any(|a| a.blueprint.as_deref() == Some(app.client_id.as_str()))
 }
 
+/// `client_credentials` (Legs 1 and 2): one `<resource>/.default` scope,
+/// an optional `fmi_path` (checked by [`fic_protocol::FmiPath::parse`], and
+/// only for blueprints and agents), an optional `token_type=mtls_pop`.
 pub fn client_credentials(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraError> {
-    let scope = required(ctx.form, "scope")?;
+    let scope = required(ctx.form, form::SCOPE)?;
     // msal4j and MSAL Go add `openid profile offline_access` to every
     // request; Entra ignores OIDC scopes on client_credentials, and so do we.
     let scopes: Vec<&str> = scope
         .split_whitespace()
-        .filter(|s| !OIDC.contains(s))
+        .filter(|s| !OIDC_SCOPES_SUPPORTED.contains(s))
         .collect();
     if scopes.is_empty() {
-        return Err(EntraError::missing("scope"));
+        return Err(EntraError::missing(form::SCOPE));
     }
     if let Some(bad) = scopes.iter().find(|s| !s.ends_with("/.default")) {
         // Entra's exact wording, as seen in its responses.
@@ -117,9 +97,10 @@ pub fn client_credentials(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraErro
             let roles = ctx.state.directory.assigned_roles(ctx.client.app, r);
             (r.app_id_uri.as_str(), roles)
         };
-    let fmi_path = match ctx.form.get("fmi_path") {
+    let fmi_path = match ctx.form.get(form::FMI_PATH) {
         Some(p) => {
-            validate_fmi_path(p).map_err(|why| EntraError::new(Aadsts::InvalidFmiPath, why))?;
+            FmiPath::parse(p)
+                .map_err(|why| EntraError::new(Aadsts::InvalidFmiPath, why.to_string()))?;
             if !may_use_fmi_path(ctx.state, ctx.client.app) {
                 return Err(EntraError::new(
                     Aadsts::FmiPathNotAllowed,
@@ -133,9 +114,11 @@ pub fn client_credentials(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraErro
         }
         None => None,
     };
-    let bound_to = match ctx.form.get("token_type").map(String::as_str) {
-        None | Some("bearer") | Some("Bearer") => None,
-        Some("mtls_pop") => Some(
+    let bound_to = match ctx.form.get(form::TOKEN_TYPE).map(String::as_str) {
+        // Entra takes Bearer in these two spellings only; any other case
+        // is refused like an unknown type.
+        None | Some("bearer") | Some(TokenType::BEARER) => None,
+        Some(TokenType::MTLS_POP) => Some(
             ctx.tls_client_x5t
                 .ok_or_else(|| EntraError::new(Aadsts::MtlsPopWithoutClientCertificate, ""))?,
         ),
@@ -182,7 +165,7 @@ fn user_scopes<'s>(state: &'s MockState, scope: &str) -> Result<UserScopes<'s>, 
     let mut oidc = Vec::new();
     let mut wanted: Vec<(&str, &str, &str)> = Vec::new();
     for s in scope.split_whitespace() {
-        if OIDC.contains(&s) {
+        if OIDC_SCOPES_SUPPORTED.contains(&s) {
             if !oidc.iter().any(|o| o == s) {
                 oidc.push(s.to_owned());
             }
@@ -242,6 +225,9 @@ fn user_scopes<'s>(state: &'s MockState, scope: &str) -> Result<UserScopes<'s>, 
     })
 }
 
+/// `user_fic` (Leg 3): an agent authenticated with its T1 presents T2 and
+/// names one user (`username` or `user_id`); answers access, id and
+/// refresh token.
 pub fn user_fic(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraError> {
     // Leg 3 is an agent's alone: an ordinary app, a blueprint, or an agent
     // proving itself some other way than with its T1 gets no user token.
@@ -265,10 +251,10 @@ pub fn user_fic(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraError> {
             ),
         ));
     }
-    let t2 = required(ctx.form, "user_federated_identity_credential")?;
+    let t2 = required(ctx.form, form::USER_FEDERATED_IDENTITY_CREDENTIAL)?;
     let user = match (
-        ctx.form.get("username").filter(|v| !v.is_empty()),
-        ctx.form.get("user_id").filter(|v| !v.is_empty()),
+        ctx.form.get(form::USERNAME).filter(|v| !v.is_empty()),
+        ctx.form.get(form::USER_ID).filter(|v| !v.is_empty()),
     ) {
         (Some(_), Some(_)) => {
             return Err(EntraError::new(
@@ -276,7 +262,7 @@ pub fn user_fic(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraError> {
                 "Both were sent.",
             ));
         }
-        (None, None) => return Err(EntraError::missing("username")),
+        (None, None) => return Err(EntraError::missing(form::USERNAME)),
         (Some(upn), None) => ctx
             .state
             .directory
@@ -304,7 +290,7 @@ pub fn user_fic(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraError> {
                 )
             })?,
     };
-    let scopes = user_scopes(ctx.state, required(ctx.form, "scope")?)?;
+    let scopes = user_scopes(ctx.state, required(ctx.form, form::SCOPE)?)?;
     check_user_credential(ctx, t2)?;
     Ok(issue_user(ctx, user, &scopes))
 }
@@ -398,15 +384,20 @@ fn issue_user(ctx: &GrantContext<'_, '_>, user: &User, scopes: &UserScopes<'_>) 
             scopes: &scopes.scopes,
             scope_names: &scopes.names,
             oidc_scopes: &scopes.oidc,
-            client_info: ctx.form.get("client_info").is_some_and(|v| v == "1"),
+            client_info: ctx
+                .form
+                .get(form::CLIENT_INFO)
+                .is_some_and(|v| v == form::CLIENT_INFO_REQUESTED),
             azpacr: ctx.client.azpacr,
             origin: ctx.origin,
         },
     )
 }
 
+/// `refresh_token`: a refresh token this mock issued, to the same client
+/// and tenant, before it expires.
 pub fn refresh_token(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraError> {
-    let token = required(ctx.form, "refresh_token")?;
+    let token = required(ctx.form, form::REFRESH_TOKEN)?;
     let grant = ctx
         .state
         .refresh_tokens
@@ -436,49 +427,10 @@ pub fn refresh_token(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraError> {
         .ok_or_else(|| {
             EntraError::new(Aadsts::UserNotFound, "The refresh token's user is gone.")
         })?;
-    let scope = match ctx.form.get("scope").filter(|s| !s.trim().is_empty()) {
+    let scope = match ctx.form.get(form::SCOPE).filter(|s| !s.trim().is_empty()) {
         Some(s) => s.clone(),
-        None => format!("{} openid profile offline_access", grant.scopes.join(" ")),
+        None => format!("{} {}", grant.scopes.join(" "), OIDC_SCOPES.join(" ")),
     };
     let scopes = user_scopes(ctx.state, &scope)?;
     Ok(issue_user(ctx, user, &scopes))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fmi_paths() {
-        for ok in [
-            "7a3b9c2d-1111-4e5f-8a9b-0c1d2e3f4a5b",
-            "agent-1",
-            "a/b/c",
-            "x:y@z~1._-",
-            "agent-é",
-            "エージェント/東京",
-        ] {
-            assert_eq!(validate_fmi_path(ok), Ok(()), "{ok}");
-        }
-        for bad in [
-            "",
-            " ",
-            "a b",
-            "/a",
-            "a/",
-            "a//b",
-            "a/../b",
-            "e\u{301}",
-            "a\u{200b}",
-            "a\u{202e}b",
-            "\u{1f916}",
-            "a\nb",
-            &"x".repeat(257),
-            &"é".repeat(257),
-        ] {
-            assert!(validate_fmi_path(bad).is_err(), "{bad:?}");
-        }
-        // Characters, not bytes: 256 two-byte letters are fine.
-        assert_eq!(validate_fmi_path(&"é".repeat(256)), Ok(()));
-    }
 }

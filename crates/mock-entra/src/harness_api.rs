@@ -201,6 +201,7 @@ pub async fn clear_journal(State(state): State<Arc<MockState>>) -> Response {
     StatusCode::NO_CONTENT.into_response()
 }
 
+/// `GET /_harness/faults`: the queued fault rules.
 pub async fn get_faults(State(state): State<Arc<MockState>>) -> Response {
     Json(state.faults.pending()).into_response()
 }
@@ -223,6 +224,7 @@ pub async fn post_faults(State(state): State<Arc<MockState>>, body: Body) -> Res
     (StatusCode::CREATED, Json(state.faults.pending())).into_response()
 }
 
+/// `DELETE /_harness/faults`: drops every queued rule.
 pub async fn clear_faults(State(state): State<Arc<MockState>>) -> Response {
     state.faults.clear();
     StatusCode::NO_CONTENT.into_response()
@@ -230,10 +232,12 @@ pub async fn clear_faults(State(state): State<Arc<MockState>>) -> Response {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+/// The body of `POST /_harness/clock/advance`.
 pub struct Advance {
     seconds: u64,
 }
 
+/// `POST /_harness/clock/advance`: moves the mock's clock forward.
 pub async fn advance_clock(State(state): State<Arc<MockState>>, body: Body) -> Response {
     let body = match read_json_body(&state, body).await {
         Ok(b) => b,

@@ -44,6 +44,7 @@ impl PublicHost {
             .map(|h| PublicHost(h))
     }
 
+    /// The host name.
     pub fn as_str(self) -> &'static str {
         self.0
     }
@@ -61,7 +62,9 @@ impl PublicHost {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Origin {
     #[default]
+    /// The mock's own listener.
     Local,
+    /// A tunnel through the proxy for this public-cloud host.
     Public(PublicHost),
 }
 

@@ -19,17 +19,24 @@ use tokio::sync::Notify;
 pub use crate::redaction::fingerprint;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A JWT as the journal shows it: header and claims, signature dropped.
 pub struct DecodedJwt {
+    /// The JOSE header.
     pub header: Value,
+    /// The claims.
     pub claims: Value,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// How the mock answered a request.
 pub struct Outcome {
+    /// The HTTP status.
     pub status: u16,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The OAuth `error`, for a refusal.
     pub error: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The AADSTS code, for a refusal.
     pub aadsts: Option<u32>,
     /// True when the answer came from an injected fault.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -37,9 +44,14 @@ pub struct Outcome {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One token request as the mock saw it; credentials are fingerprinted
+/// (see [`crate::redaction`]).
 pub struct JournalEntry {
+    /// Arrival number, from 1; keeps counting after a clear.
     pub seq: u64,
+    /// The HTTP method.
     pub method: String,
+    /// The request path.
     pub path: String,
     /// Credentials replaced by [`fingerprint`]s (see `redaction`).
     pub query: BTreeMap<String, String>,
@@ -48,12 +60,17 @@ pub struct JournalEntry {
     pub headers: BTreeMap<String, String>,
     /// Credentials replaced by [`fingerprint`]s.
     pub form: BTreeMap<String, String>,
+    /// The `grant_type` field.
     pub grant_type: Option<String>,
+    /// The client id the request names (body or Basic).
     pub client_id: Option<String>,
     /// `secret_post`, `secret_basic`, `jwt_bearer`, `jwt_pop` or `none`.
     pub client_auth: Option<String>,
+    /// The client assertion's header and claims.
     pub assertion: Option<DecodedJwt>,
+    /// `x5t#S256` of the TLS client certificate, when one was presented.
     pub tls_client_cert_x5t_s256: Option<String>,
+    /// How the mock answered.
     pub outcome: Outcome,
 }
 
@@ -75,13 +92,18 @@ struct Entries {
 #[serde(deny_unknown_fields)]
 pub struct JournalQuery {
     #[serde(default)]
+    /// Only entries with a greater `seq`.
     pub after: u64,
+    /// At most this many entries.
     pub limit: Option<usize>,
+    /// Only this client's requests.
     pub client_id: Option<String>,
+    /// Only this grant's requests.
     pub grant_type: Option<String>,
 }
 
 impl JournalQuery {
+    /// True when the entry passes every filter.
     pub fn matches(&self, e: &JournalEntry) -> bool {
         let same = |want: &Option<String>, got: &Option<String>| {
             want.as_ref()
@@ -151,6 +173,7 @@ impl Journal {
         seq
     }
 
+    /// Every entry kept, oldest first.
     pub fn entries(&self) -> Vec<JournalEntry> {
         self.lock().kept.iter().cloned().collect()
     }
@@ -181,10 +204,12 @@ impl Journal {
         self.inner.dropped.load(Ordering::Relaxed)
     }
 
+    /// How many entries are kept.
     pub fn len(&self) -> usize {
         self.lock().kept.len()
     }
 
+    /// True when no entry is kept.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

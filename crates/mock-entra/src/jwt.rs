@@ -9,22 +9,31 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a string is not a readable JWT.
 pub enum JwtError {
     #[error("the token does not have three dot-separated parts")]
+    /// Not three dot-separated parts.
     Shape,
     #[error("the token's {0} is not base64url")]
+    /// A part is not base64url.
     Base64(&'static str),
     #[error("the token's {0} is not a JSON object")]
+    /// A part is not a JSON object.
     Json(&'static str),
     #[error("its header marks {0} as critical, which the mock does not understand")]
+    /// A `crit` header names an extension the mock does not understand.
     UnknownCritical(String),
     #[error("its 'crit' header is not a non-empty array of extension names")]
+    /// `crit` is not a non-empty array of strings.
     BadCritical,
 }
 
 #[derive(Debug, Clone)]
+/// A compact JWT, decoded; its signature is checked only on request.
 pub struct Jwt {
+    /// The JOSE header.
     pub header: Map<String, Value>,
+    /// The claims.
     pub claims: Map<String, Value>,
     signing_input_len: usize,
     raw: String,
@@ -35,6 +44,7 @@ pub struct Jwt {
 pub struct BadNumericDate;
 
 impl Jwt {
+    /// Decodes header and claims; checks nothing else.
     pub fn parse(token: &str) -> Result<Jwt, JwtError> {
         let mut parts = token.split('.');
         let (Some(h), Some(c), Some(_s), None) =
@@ -76,10 +86,12 @@ impl Jwt {
         }
     }
 
+    /// A header field that is a string.
     pub fn header_str(&self, name: &str) -> Option<&str> {
         self.header.get(name).and_then(Value::as_str)
     }
 
+    /// A claim that is a string.
     pub fn claim_str(&self, name: &str) -> Option<&str> {
         self.claims.get(name).and_then(Value::as_str)
     }
@@ -134,6 +146,7 @@ impl Jwt {
         }
     }
 
+    /// True when the signature verifies with `key` under `algorithm`.
     pub fn verify(&self, key: &DecodingKey, algorithm: Algorithm) -> bool {
         let (input, signature) = self.raw.split_at(self.signing_input_len);
         let signature = signature.trim_start_matches('.');

@@ -4,6 +4,8 @@
 //! authentication (secrets, certificate assertions, federated credentials,
 //! jwt-pop over mTLS) and Entra-shaped errors. See `docs/ARCHITECTURE.md`.
 
+#![warn(missing_docs)]
+
 pub mod aadsts;
 pub mod client_auth;
 pub mod clock;

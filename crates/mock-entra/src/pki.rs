@@ -20,41 +20,66 @@ use rcgen::{
 };
 
 #[derive(Debug, thiserror::Error)]
+/// Why the mock's keys or certificates could not be made or loaded.
 pub enum PkiError {
     #[error("certificate generation failed: {0}")]
+    /// Generating a key or certificate failed.
     Generate(#[from] rcgen::Error),
     #[error("the token signing key is unusable: {0}")]
+    /// The signing key could not be read or used.
     SigningKey(String),
     #[error("the CA certificate is unusable: {0}")]
+    /// The CA could not be read or used.
     Ca(String),
     #[error(transparent)]
+    /// The state directory is unsafe or unreadable.
     StateDir(#[from] StateDirError),
     #[error(
         "the state directory {dir} holds only part of the mock's keys: {missing} missing (present: {present}); restore the missing files or start with an empty directory"
     )]
+    /// Some of the state files are present and some are not.
     PartialState {
+        /// The state directory.
         dir: PathBuf,
+        /// The files missing.
         missing: String,
+        /// The files present.
         present: String,
     },
     #[error(
         "{key} does not belong to {cert}: the key's public half differs from the certificate's"
     )]
-    KeyMismatch { key: PathBuf, cert: PathBuf },
+    /// A key file does not belong to its certificate.
+    KeyMismatch {
+        /// The key file.
+        key: PathBuf,
+        /// The certificate file.
+        cert: PathBuf,
+    },
     #[error("{path} is unusable: {reason}")]
-    BadStateFile { path: PathBuf, reason: String },
+    /// A state file is not what it should be.
+    BadStateFile {
+        /// The path concerned.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// A certificate and its key, as PEM, written to files for drivers that
 /// take paths.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TlsIdentity {
+    /// The certificate, PEM.
     pub cert_pem: String,
+    /// Its private key, PEM.
     pub key_pem: String,
     /// base64url SHA-256 of the certificate's DER: what a bound token's
     /// `cnf` carries.
     pub x5t_s256: String,
+    /// Where the certificate was written.
     pub cert_pem_path: PathBuf,
+    /// Where the key was written.
     pub key_pem_path: PathBuf,
 }
 
@@ -68,21 +93,32 @@ pub struct SigningKey {
     pair: RsaKeyPair,
     /// The constant JOSE header, base64url-encoded once.
     header_b64: String,
+    /// The public half, for verifying what the mock signed.
     pub decoding: DecodingKey,
     /// `kid` and `x5t` of the JWKS entry (base64url SHA-1 of the certificate).
     pub kid: String,
+    /// The DER of the signing certificate (the JWKS `x5c`).
     pub cert_der: Vec<u8>,
     /// base64url modulus and exponent for the JWKS.
     pub n: String,
+    /// base64url exponent for the JWKS.
     pub e: String,
 }
 
+/// The mock's keys and certificates, loaded from or written to the state
+/// directory.
 pub struct Pki {
+    /// The state directory.
     pub dir: PathBuf,
+    /// The CA certificate clients trust, PEM.
     pub ca_cert_pem: String,
     ca: Issuer<'static, KeyPair>,
+    /// The TLS server certificate of the mock's own listener (SAN:
+    /// `localhost`, `127.0.0.1` and the configured host), PEM.
     pub server_cert_pem: String,
+    /// Its private key, PEM.
     pub server_key_pem: String,
+    /// The token signing key.
     pub signing: SigningKey,
     /// Built on first use, then shared (see `chain_verifier`).
     verifier: std::sync::OnceLock<Arc<dyn rustls::server::danger::ClientCertVerifier>>,
@@ -268,6 +304,7 @@ impl Pki {
         Ok(self.verifier.get_or_init(|| verifier).clone())
     }
 
+    /// Where the CA certificate is written.
     pub fn ca_cert_path(&self) -> PathBuf {
         self.dir.join("ca.pem")
     }
@@ -420,11 +457,14 @@ impl SigningKey {
 pub struct RsaPublic {
     /// PKCS#1 RSAPublicKey DER.
     pub pkcs1_der: Vec<u8>,
+    /// base64url modulus.
     pub n_b64: String,
+    /// base64url exponent.
     pub e_b64: String,
 }
 
 impl RsaPublic {
+    /// The RSA key of a certificate; an error names why there is none.
     pub fn from_cert_der(der: &[u8]) -> Result<RsaPublic, String> {
         use x509_parser::public_key::PublicKey;
         let (_, cert) = x509_parser::parse_x509_certificate(der)
@@ -447,6 +487,7 @@ impl RsaPublic {
         }
     }
 
+    /// The key for verifying signatures.
     pub fn decoding_key(&self) -> DecodingKey {
         DecodingKey::from_rsa_der(&self.pkcs1_der)
     }

@@ -41,6 +41,7 @@ pub struct ProxyTls {
 pub enum ProxyRequest {
     /// `CONNECT {host}:443` for an impersonated host.
     Tunnel(PublicHost),
+    /// Anything else: answered with an error status and closed.
     Refused(Refusal),
 }
 
@@ -48,18 +49,30 @@ pub enum ProxyRequest {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
     #[error("malformed proxy request: {0}")]
+    /// Not a readable HTTP request line.
     Malformed(String),
     #[error(
         "CONNECT to {target} refused: the mock impersonates only the public cloud's login hosts on port 443, and forwards nothing"
     )]
-    NotImpersonated { target: String },
+    /// `CONNECT` to a host the mock does not impersonate.
+    NotImpersonated {
+        /// The `host:port` asked for.
+        target: String,
+    },
     #[error(
         "{method} {target} refused: this proxy only answers CONNECT to the public cloud's login hosts, and forwards nothing"
     )]
-    NotConnect { method: String, target: String },
+    /// A method other than `CONNECT`.
+    NotConnect {
+        /// The HTTP method used.
+        method: String,
+        /// The `host:port` asked for.
+        target: String,
+    },
 }
 
 impl Refusal {
+    /// The status code and reason phrase this refusal is answered with.
     pub fn status(&self) -> (u16, &'static str) {
         match self {
             Refusal::Malformed(_) => (400, "Bad Request"),

@@ -10,19 +10,21 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
+use fic_protocol::form;
+
 /// Form fields and query parameters whose values are credentials.
 pub const SECRET_PARAMETERS: [&str; 13] = [
-    "client_secret",
-    "client_assertion",
-    "user_federated_identity_credential",
-    "refresh_token",
-    "assertion",
-    "password",
+    form::CLIENT_SECRET,
+    form::CLIENT_ASSERTION,
+    form::USER_FEDERATED_IDENTITY_CREDENTIAL,
+    form::REFRESH_TOKEN,
+    form::ASSERTION,
+    form::PASSWORD,
     "access_token",
     "id_token",
-    "code",
-    "code_verifier",
-    "device_code",
+    form::CODE,
+    form::CODE_VERIFIER,
+    form::DEVICE_CODE,
     "subject_token",
     "actor_token",
 ];

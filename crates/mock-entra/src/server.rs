@@ -25,7 +25,10 @@ use crate::state::{JtiPolicy, MockState, Timeouts};
 use crate::{connection, discovery, harness_api, proxy, token_endpoint};
 
 #[derive(Debug, Clone)]
+/// How to start a mock; `Default` gives a TLS mock on a free loopback port
+/// with the default directory.
 pub struct MockConfig {
+    /// Where to listen (default `127.0.0.1:0`, a free port).
     pub addr: SocketAddr,
     /// The host name in URLs, the issuer and the server certificate.
     pub host: String,
@@ -34,13 +37,16 @@ pub struct MockConfig {
     /// Where the CA, server certificate and signing key are kept; reused
     /// when present. `None`: a temporary directory owned by the handle.
     pub state_dir: Option<PathBuf>,
+    /// The tenants, apps and users served.
     pub directory: Directory,
+    /// How a reused client-assertion `jti` is treated.
     pub jti_policy: JtiPolicy,
     /// The most journal entries kept; the oldest are dropped past it.
     pub journal_capacity: usize,
     /// Where the forward proxy listens (see `proxy`); `None`: the
     /// listener's IP address, a free port.
     pub proxy_addr: Option<SocketAddr>,
+    /// Header, body and idle timeouts.
     pub timeouts: Timeouts,
     /// The bearer token `/_harness/*` requires; mandatory when `addr` is
     /// not a loopback address (anyone who can reach the port could
@@ -66,23 +72,36 @@ impl Default for MockConfig {
 }
 
 #[derive(Debug, thiserror::Error)]
+/// Why the mock could not start or issue a certificate.
 pub enum MockError {
     #[error("cannot listen on {addr}: {source}")]
+    /// The listen address could not be bound.
     Bind {
+        /// The address.
         addr: SocketAddr,
+        /// The operating system's reason.
         source: std::io::Error,
     },
     #[error(transparent)]
+    /// Keys or certificates could not be made or loaded.
     Pki(#[from] PkiError),
     #[error("cannot create a temporary state directory: {0}")]
+    /// The temporary state directory could not be made.
     TempDir(std::io::Error),
     #[error("TLS configuration failed: {0}")]
+    /// The TLS configuration could not be built.
     Tls(String),
     #[error(
         "{addr} is reachable from other machines: set an admin token (--admin-token or FIC_ADMIN_TOKEN) so only the harness can use /_harness/*"
     )]
-    AdminTokenRequired { addr: SocketAddr },
+    /// A non-loopback address without an admin token: anyone who can reach
+    /// the port could read the journal and inject faults.
+    AdminTokenRequired {
+        /// The address asked for.
+        addr: SocketAddr,
+    },
     #[error("the admin token is empty")]
+    /// An admin token that is empty.
     EmptyAdminToken,
 }
 
@@ -105,6 +124,7 @@ pub struct MockEntra {
 }
 
 impl MockEntra {
+    /// Starts a TLS mock on a free loopback port serving `directory`.
     pub async fn start(directory: Directory) -> Result<MockEntra, MockError> {
         Self::start_with(MockConfig {
             directory,
@@ -113,6 +133,7 @@ impl MockEntra {
         .await
     }
 
+    /// Starts a mock as configured; returns once it accepts connections.
     pub async fn start_with(config: MockConfig) -> Result<MockEntra, MockError> {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         match &config.admin_token {
@@ -226,24 +247,31 @@ impl MockEntra {
         })
     }
 
+    /// The mock's base URL.
     pub fn url(&self) -> &url::Url {
         &self.url
     }
+    /// The base URL as a string, without a trailing slash.
     pub fn base_url(&self) -> String {
         self.state.base_url.clone()
     }
+    /// The listening port.
     pub fn port(&self) -> u16 {
         self.state.port
     }
+    /// The default tenant's id.
     pub fn tenant_id(&self) -> &str {
         &self.tenant_id
     }
+    /// The default tenant's authority on the mock's own host.
     pub fn authority(&self) -> String {
         format!("{}/{}", self.state.base_url, self.tenant_id)
     }
+    /// The default tenant's token endpoint on the mock's own host.
     pub fn token_endpoint(&self) -> String {
         format!("{}/oauth2/v2.0/token", self.authority())
     }
+    /// The issuer of the default tenant's tokens on the mock's own host.
     pub fn issuer(&self) -> String {
         self.state.issuer(&self.tenant_id)
     }
@@ -261,6 +289,7 @@ impl MockEntra {
             self.tenant_id
         )
     }
+    /// The default tenant's token endpoint as the public cloud's (through the proxy).
     pub fn public_token_endpoint(&self) -> String {
         format!("{}/oauth2/v2.0/token", self.public_authority())
     }
@@ -268,24 +297,31 @@ impl MockEntra {
     pub fn public_issuer(&self) -> String {
         impersonation::public_issuer(&self.tenant_id)
     }
+    /// The CA certificate clients must trust, PEM.
     pub fn ca_cert_pem(&self) -> &str {
         &self.state.pki.ca_cert_pem
     }
+    /// Where the CA certificate is written.
     pub fn ca_cert_path(&self) -> PathBuf {
         self.state.pki.ca_cert_path()
     }
+    /// The state directory (keys and certificates).
     pub fn state_dir(&self) -> &Path {
         &self.state.pki.dir
     }
+    /// The directory served.
     pub fn directory(&self) -> &Directory {
         &self.state.directory
     }
+    /// The journal (shared, cheap to clone).
     pub fn journal(&self) -> Journal {
         self.state.journal.clone()
     }
+    /// The fault queue (shared, cheap to clone).
     pub fn faults(&self) -> Faults {
         self.state.faults.clone()
     }
+    /// The mock's clock (shared, cheap to clone).
     pub fn clock(&self) -> Clock {
         self.state.clock.clone()
     }

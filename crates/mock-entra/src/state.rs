@@ -26,14 +26,19 @@ pub enum JtiPolicy {
 }
 
 #[derive(Debug, Clone)]
+/// A client assertion's `jti` the mock has seen.
 pub struct SeenJti {
+    /// The client that sent it.
     pub client_id: String,
+    /// SHA-256 of the whole assertion: an identical re-send matches it.
     pub assertion_sha256: [u8; 32],
+    /// The assertion's `exp`: the entry is pruned after it.
     pub expires: i64,
 }
 
 /// Something remembered until a moment (Unix seconds), then forgotten.
 pub trait Expires {
+    /// Unix seconds after which the entry can be forgotten.
     fn expires(&self) -> i64;
 }
 
@@ -77,6 +82,7 @@ impl<V> Default for Expiring<V> {
 }
 
 impl<V: Expires> Expiring<V> {
+    /// The value under `key`.
     pub fn get(&self, key: &str) -> Option<&V> {
         self.entries.get(key)
     }
@@ -93,10 +99,12 @@ impl<V: Expires> Expiring<V> {
         self.entries.insert(key, value);
     }
 
+    /// How many entries are kept.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    /// True when none is.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
@@ -105,11 +113,15 @@ impl<V: Expires> Expiring<V> {
 /// What a refresh token stands for.
 #[derive(Debug, Clone)]
 pub struct RefreshGrant {
+    /// The client it was issued to.
     pub client_id: String,
+    /// The tenant it was issued in.
     pub tenant_id: String,
+    /// The user's object id.
     pub user_oid: String,
     /// The resource scopes as requested (full URIs).
     pub scopes: Vec<String>,
+    /// Unix seconds it expires at.
     pub expires: i64,
 }
 
@@ -139,19 +151,31 @@ impl Default for Timeouts {
     }
 }
 
+/// What every handler shares.
 pub struct MockState {
+    /// The directory served.
     pub directory: Directory,
+    /// Keys and certificates.
     pub pki: Pki,
     /// `https://localhost:PORT` (or `http://` with plain HTTP).
     pub base_url: String,
+    /// The host name in URLs.
     pub host: String,
+    /// The listening port.
     pub port: u16,
+    /// Every token request.
     pub journal: Journal,
+    /// Queued fault rules.
     pub faults: Faults,
+    /// The mock's clock.
     pub clock: Clock,
+    /// How a reused `jti` is treated.
     pub jti_policy: JtiPolicy,
+    /// Client-assertion `jti`s seen, until they expire (replay check).
     pub seen_jti: Mutex<SeenJtis>,
+    /// Refresh tokens issued, until they expire.
     pub refresh_tokens: Mutex<RefreshTokens>,
+    /// Connection timeouts.
     pub timeouts: Timeouts,
     /// When set, every `/_harness/*` request must carry
     /// `Authorization: Bearer <token>`.
@@ -159,6 +183,7 @@ pub struct MockState {
 }
 
 impl MockState {
+    /// The issuer of a tenant's tokens on the mock's own host.
     pub fn issuer(&self, tenant_id: &str) -> String {
         format!("{}/{tenant_id}/v2.0", self.base_url)
     }

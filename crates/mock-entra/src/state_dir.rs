@@ -9,27 +9,60 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
+/// Why the state directory or one of its files is unsafe to use.
 pub enum StateDirError {
     #[error(
         "{path} is owned by user id {owner}, not by this user ({me}); use a directory of your own"
     )]
-    OwnedByAnother { path: PathBuf, owner: u32, me: u32 },
+    /// Owned by another user, who could replace the keys.
+    OwnedByAnother {
+        /// The path concerned.
+        path: PathBuf,
+        /// The owner's uid.
+        owner: u32,
+        /// The mock's uid.
+        me: u32,
+    },
     #[error(
         "{path} is writable by other users (mode {mode:o}); `chmod go-w` it or use another directory"
     )]
-    WritableByOthers { path: PathBuf, mode: u32 },
+    /// Writable by others, who could replace the keys.
+    WritableByOthers {
+        /// The path concerned.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
     #[error(
         "{path} is a private key readable by other users (mode {mode:o}); `chmod 600` it, or start with a fresh state directory"
     )]
-    KeyReadableByOthers { path: PathBuf, mode: u32 },
-    #[error("{path} is not a regular file (a link or something else); refusing to use it")]
-    NotARegularFile { path: PathBuf },
-    #[error("{path} is not a directory")]
-    NotADirectory { path: PathBuf },
-    #[error("cannot {action} {path}: {source}")]
-    Io {
-        action: &'static str,
+    /// A private key readable by others.
+    KeyReadableByOthers {
+        /// The path concerned.
         path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    #[error("{path} is not a regular file (a link or something else); refusing to use it")]
+    /// Not a regular file (a link, a device, ...).
+    NotARegularFile {
+        /// The path concerned.
+        path: PathBuf,
+    },
+    #[error("{path} is not a directory")]
+    /// Not a directory.
+    NotADirectory {
+        /// The path concerned.
+        path: PathBuf,
+    },
+    #[error("cannot {action} {path}: {source}")]
+    /// An I/O error.
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// On which path.
+        path: PathBuf,
+        /// The operating system's reason.
         source: std::io::Error,
     },
 }
@@ -111,7 +144,9 @@ fn check_owner(_: &Path, _: &std::fs::Metadata) -> Result<(), StateDirError> {
 /// refused when others can read it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Secrecy {
+    /// A certificate: written 0644.
     Public,
+    /// A private key: written 0600.
     Secret,
 }
 

@@ -13,7 +13,7 @@ use base64::engine::general_purpose::STANDARD;
 use http::{HeaderMap, Method, Uri};
 use serde_json::Value;
 
-use fic_protocol::GrantType;
+use fic_protocol::{GrantType, form};
 
 use crate::aadsts::Aadsts;
 use crate::client_auth::{self, AuthInput};
@@ -29,6 +29,9 @@ use crate::state::MockState;
 
 // An axum handler takes one argument per extractor.
 #[allow(clippy::too_many_arguments)]
+/// `POST /{tenant}/oauth2/v2.0/token`: reads the request strictly,
+/// journals it, applies any fault, authenticates the client and runs the
+/// grant; every refusal is Entra-shaped.
 pub async fn token(
     State(state): State<Arc<MockState>>,
     Path(tenant_segment): Path<String>,
@@ -77,7 +80,7 @@ pub async fn token(
         }
         let form = parse_form(&bytes)?;
         entry.form = redaction::parameters(&form);
-        entry.grant_type = form.get("grant_type").cloned();
+        entry.grant_type = form.get(form::GRANT_TYPE).cloned();
         let request = Request {
             tenant_segment: &tenant_segment,
             conn: &conn,
@@ -151,7 +154,7 @@ async fn process(
         origin,
     });
     entry.client_id = form
-        .get("client_id")
+        .get(form::CLIENT_ID)
         .cloned()
         .or_else(|| basic.as_ref().map(|(id, _)| id.clone()));
     if let Some(input) = &claimed {
@@ -194,9 +197,9 @@ async fn process(
     };
     let grant = GrantType::parse(
         &form
-            .get("grant_type")
+            .get(form::GRANT_TYPE)
             .cloned()
-            .ok_or_else(|| EntraError::missing("grant_type"))?,
+            .ok_or_else(|| EntraError::missing(form::GRANT_TYPE))?,
     );
     type Grant = fn(&GrantContext<'_, '_>) -> Result<Value, EntraError>;
     let run: Grant = match &grant {

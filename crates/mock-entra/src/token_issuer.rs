@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use fic_protocol::{ClientInfo, TOKEN_EXCHANGE_AUDIENCE};
+use fic_protocol::{ClientInfo, TOKEN_EXCHANGE_AUDIENCE, TokenType};
 
 use crate::directory::{App, Tenant, User, fmi_subject};
 use crate::impersonation::Origin;
@@ -42,16 +42,23 @@ fn base_claims(
     c
 }
 
+/// What an app token (`client_credentials`) is minted from.
 pub struct AppTokenRequest<'a> {
+    /// The tenant it is issued in.
     pub tenant: &'a Tenant,
+    /// The app it is issued to.
     pub app: &'a App,
     /// The resource: `api://AzureADTokenExchange` or a directory resource's URI.
     pub resource: &'a str,
+    /// The app roles assigned to the app on the resource.
     pub roles: &'a [String],
+    /// The agent's `fmi_path`: T1 carries it in `sub` and `xms_fmi_path`.
     pub fmi_path: Option<&'a str>,
+    /// `azpacr`: `1` for a secret, `2` for a certificate or federated credential.
     pub azpacr: &'static str,
     /// x5t#S256 of the certificate an `mtls_pop` token is bound to.
     pub bound_to: Option<&'a str>,
+    /// Where the request arrived: decides the issuer.
     pub origin: Origin,
 }
 
@@ -82,31 +89,39 @@ pub fn app_token(state: &MockState, req: &AppTokenRequest<'_>) -> Value {
         c.insert("cnf".into(), json!({ "x5t#S256": x5t }));
     }
     let token_type = if req.bound_to.is_some() {
-        "mtls_pop"
+        TokenType::MtlsPop
     } else {
-        "Bearer"
+        TokenType::Bearer
     };
     json!({
-        "token_type": token_type,
+        "token_type": token_type.as_str(),
         "expires_in": ACCESS_TOKEN_SECONDS,
         "ext_expires_in": ACCESS_TOKEN_SECONDS,
         "access_token": sign(state, &Value::Object(c)),
     })
 }
 
+/// What a user's tokens (`user_fic`, `refresh_token`) are minted from.
 pub struct UserTokenRequest<'a> {
+    /// The tenant they are issued in.
     pub tenant: &'a Tenant,
+    /// The agent they are issued to.
     pub app: &'a App,
+    /// The user they are for.
     pub user: &'a User,
     /// The resource's app id (the access token's `aud`).
     pub resource_app_id: &'a str,
     /// Resource scopes as requested (full URIs) and their short names.
     pub scopes: &'a [String],
+    /// The short scope names (`scp`).
     pub scope_names: &'a [String],
     /// The OIDC scopes requested (`openid`, `profile`, `offline_access`, ...).
     pub oidc_scopes: &'a [String],
+    /// Whether to answer `client_info` (the request sent `client_info=1`).
     pub client_info: bool,
+    /// `azpacr`: how the client authenticated.
     pub azpacr: &'static str,
+    /// Where the request arrived: decides the issuer.
     pub origin: Origin,
 }
 
@@ -172,7 +187,7 @@ pub fn user_tokens(state: &MockState, req: &UserTokenRequest<'_>) -> Value {
         .map(String::as_str)
         .collect();
     let mut body = json!({
-        "token_type": "Bearer",
+        "token_type": TokenType::BEARER,
         "scope": scope.join(" "),
         "expires_in": ACCESS_TOKEN_SECONDS,
         "ext_expires_in": ACCESS_TOKEN_SECONDS,

@@ -110,6 +110,7 @@ async fn acquire_silent(w: &mut FicWorld, app: String, upn: String) -> StepResul
     w.acquire(command).await
 }
 
+/// The accounts the client holds for `app`.
 pub async fn accounts(
     w: &mut FicWorld,
     app: &str,

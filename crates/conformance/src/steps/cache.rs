@@ -8,6 +8,7 @@ use super::{directory, snapshot};
 use crate::driver_protocol::{AppRef, CacheReply, CallbackContextsReply, Command};
 use crate::world::{FicWorld, StepError, StepResult, check};
 
+/// The client's cache for `app`, as the port serialized it.
 pub async fn cache(w: &mut FicWorld, app: &str) -> Result<CacheReply, StepError> {
     let app = directory::app_name(app)?.to_owned();
     let body = w.expect_ok(Command::Cache(AppRef { app })).await?;
@@ -262,7 +263,7 @@ async fn bound_to_certificate(w: &mut FicWorld, app: String) -> StepResult {
         .filter(|e| {
             e["token_type"]
                 .as_str()
-                .is_some_and(|t| t.eq_ignore_ascii_case("mtls_pop"))
+                .is_some_and(|t| fic_protocol::TokenType::MtlsPop.matches(t))
         })
         .collect();
     check(bound.len() == 1 && bound[0]["key_id"] == json!(x5t), || {

@@ -3,15 +3,22 @@
 
 use crate::world::StepError;
 
+/// The default tenant.
 pub const TENANT: &str = "10c419d4-4a50-45b2-aa4e-919fb84df24f";
+/// The blueprint app ("the blueprint").
 pub const BLUEPRINT: &str = "3bf56293-fbb5-42bd-a407-248ba7431a8c";
+/// Agent A, a child of the blueprint.
 pub const AGENT_A: &str = "7a3b9c2d-1111-4e5f-8a9b-0c1d2e3f4a5b";
+/// Agent B, a child of the blueprint.
 pub const AGENT_B: &str = "7a3b9c2d-2222-4e5f-8a9b-0c1d2e3f4a5b";
+/// An ordinary app, neither blueprint nor agent ("the daemon").
 pub const DAEMON: &str = "5d8f1c3e-3333-4e5f-8a9b-0c1d2e3f4a5b";
+/// The blueprint's client secret.
 pub const BLUEPRINT_SECRET: &str = "blueprint-secret";
+/// The daemon's client secret.
 pub const DAEMON_SECRET: &str = "daemon-secret";
 /// The scope of T1 and T2.
-pub const EXCHANGE_SCOPE: &str = "api://AzureADTokenExchange/.default";
+pub const EXCHANGE_SCOPE: &str = fic_protocol::TOKEN_EXCHANGE_SCOPE;
 /// The resource scope user tokens are asked for.
 pub const USER_SCOPE: &str = "api://contoso-api/read";
 
@@ -45,6 +52,7 @@ pub fn app_name(text: &str) -> Result<&'static str, StepError> {
         })
 }
 
+/// The client id of an app named as the features name it ("agent A").
 pub fn client_id(app: &str) -> Result<&'static str, StepError> {
     let name = app_name(app)?;
     Ok(APPS

@@ -13,7 +13,7 @@ use crate::driver_protocol::{AcquireByUserFic, AcquireForClient, Command, TokenR
 use crate::world::{FicWorld, StepError, StepResult, check};
 
 /// The scopes a user flow adds itself (docs/protocol.md §1, Leg 3).
-const RESERVED_SCOPES: [&str; 3] = ["openid", "profile", "offline_access"];
+const RESERVED_SCOPES: [&str; 3] = fic_protocol::OIDC_SCOPES;
 
 /// A tenant the directory does not hold: a request sent there shows the
 /// override in its path, and the mock refuses it (unknown tenant).
@@ -130,7 +130,7 @@ async fn no_fmi_path_sent(w: &mut FicWorld) -> StepResult {
     let sent: Vec<_> = w
         .journal()
         .into_iter()
-        .filter_map(|e| e.form.get("fmi_path").cloned())
+        .filter_map(|e| e.form.get(fic_protocol::form::FMI_PATH).cloned())
         .collect();
     check(sent.is_empty(), || {
         format!("requests carried fmi_path values {sent:?}")
@@ -159,7 +159,11 @@ async fn scope_once(w: &mut FicWorld, scopes: String) -> StepResult {
         .journal()
         .pop()
         .ok_or_else(|| StepError::Check("no request reached the IdP".into()))?;
-    let sent = last.form.get("scope").cloned().unwrap_or_default();
+    let sent = last
+        .form
+        .get(fic_protocol::form::SCOPE)
+        .cloned()
+        .unwrap_or_default();
     let mut got: Vec<&str> = sent.split(' ').collect();
     let mut want: Vec<&str> = scopes.split(' ').collect();
     got.sort_unstable();

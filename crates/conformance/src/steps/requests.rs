@@ -53,7 +53,7 @@ async fn request_from(w: &mut FicWorld, n: String, app: String, fmi_path: String
             super::shown(e.client_id.as_deref())
         )
     })?;
-    let sent = e.form.get("fmi_path").cloned();
+    let sent = e.form.get(fic_protocol::form::FMI_PATH).cloned();
     let want = (!fmi_path.is_empty()).then(|| directory::resolve(&fmi_path));
     check(sent == want, || {
         format!(
@@ -102,7 +102,7 @@ async fn scope_set(w: &mut FicWorld, scopes: String) -> StepResult {
     let e = last(w)?;
     let sent: BTreeSet<&str> = e
         .form
-        .get("scope")
+        .get(fic_protocol::form::SCOPE)
         .map_or("", String::as_str)
         .split(' ')
         .collect();
@@ -133,7 +133,11 @@ async fn client_auth(w: &mut FicWorld, how: String) -> StepResult {
         format!(
             "the last request authenticated with {} (client_assertion_type {})",
             super::shown(e.client_auth.as_deref()),
-            super::shown(e.form.get("client_assertion_type").map(String::as_str))
+            super::shown(
+                e.form
+                    .get(fic_protocol::form::CLIENT_ASSERTION_TYPE)
+                    .map(String::as_str)
+            )
         )
     })
 }

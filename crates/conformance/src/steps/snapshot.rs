@@ -8,6 +8,7 @@
 //! `no`); create or update them with `INSTA_UPDATE=new` (`.snap.new` files)
 //! and review every one with `cargo insta review`.
 
+use fic_protocol::form;
 use serde_json::{Map, Value, json};
 
 use crate::scenario::Artifact;
@@ -213,10 +214,10 @@ pub fn redact_error_body(body: &Value, base_url: &str) -> Value {
 /// fingerprint is stable and kept, which also shows the secret itself never
 /// reached the journal.
 const VOLATILE_FIELDS: [&str; 5] = [
-    "client_assertion",
-    "user_federated_identity_credential",
-    "refresh_token",
-    "assertion",
+    form::CLIENT_ASSERTION,
+    form::USER_FEDERATED_IDENTITY_CREDENTIAL,
+    form::REFRESH_TOKEN,
+    form::ASSERTION,
     "client-request-id",
 ];
 
@@ -256,8 +257,8 @@ pub fn request_view(e: &mock_entra::JournalEntry, base_url: &str) -> Value {
     if !query.is_empty() {
         view["query"] = Value::Object(query);
     }
-    if let Some(anchor) = e.headers.get("x-anchormailbox") {
-        view["x-anchormailbox"] = json!(anchor);
+    if let Some(anchor) = e.headers.get(form::ANCHOR_MAILBOX_HEADER) {
+        view[form::ANCHOR_MAILBOX_HEADER] = json!(anchor);
     }
     if e.tls_client_cert_x5t_s256.is_some() {
         view["tls_client_certificate"] = json!("presented");
