@@ -96,6 +96,9 @@ pub struct Matrix {
 /// Every port's artifacts against the reference's.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct CrossPort {
+    /// Where the reference's pinned artifacts were read, relative to the
+    /// repository (`snapshots/rust/`, or `snapshots/localhost/rust/`).
+    pub reference_dir: String,
     /// Each artifact lined up across ports.
     pub comparisons: Vec<Comparison>,
     /// Declared differences nothing matched.
@@ -485,7 +488,17 @@ fn cross_port(
         let ran: Vec<&str> = ports.iter().map(|(p, _)| *p).collect();
         verdict::stale_differences(&ran, &comparisons, divergences)
     };
-    CrossPort { comparisons, stale }
+    let reference_dir = format!(
+        "{}/",
+        authority
+            .snapshot_dir(Path::new(""), crate::reference_driver::PORT)
+            .display()
+    );
+    CrossPort {
+        reference_dir,
+        comparisons,
+        stale,
+    }
 }
 
 /// A fresh driver process per scenario, so scenarios never share caches.

@@ -269,8 +269,9 @@ fn cross_port_text(matrix: &Matrix) -> String {
         return String::new();
     }
     let mut out = format!(
-        "cross-port: {} artifacts compared with the reference's (snapshots/rust/)\n",
-        comparisons.len()
+        "cross-port: {} artifacts compared with the reference's ({})\n",
+        comparisons.len(),
+        matrix.cross_port.reference_dir
     );
     // (port, what) → ids, so a shared reason is printed once.
     let mut expected: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
@@ -727,6 +728,7 @@ pub(crate) mod sample {
                     }],
                 }],
                 stale: vec![],
+                reference_dir: "snapshots/rust/".into(),
             },
         }
     }

@@ -195,7 +195,10 @@ fn difference_class(d: &Difference) -> &'static str {
 /// port side by side, differing cells coloured.
 fn cross_port(out: &mut String, matrix: &Matrix) {
     let comparisons = &matrix.cross_port.comparisons;
-    out.push_str("<h2>Cross-port comparison</h2>\n<p class=\"muted\">Every artifact a port pinned, against the reference client's (<code>snapshots/rust/</code>). Yellow: a declared difference; red: a new one, which fails the run.</p>\n");
+    out.push_str(&format!(
+        "<h2>Cross-port comparison</h2>\n<p class=\"muted\">Every artifact a port pinned, against the reference client's (<code>{}</code>). Yellow: a declared difference; red: a new one, which fails the run.</p>\n",
+        esc(&matrix.cross_port.reference_dir)
+    ));
     if comparisons.is_empty() {
         out.push_str("<p>No artifact was compared in this run.</p>\n");
     }
