@@ -4,13 +4,43 @@
 //! hold a connection forever. The body timeout is the handlers' (see
 //! `form::read_body`).
 
+use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 use crate::server::ConnInfo;
 use crate::state::Timeouts;
+
+/// Accepts connections until `stopped` changes, and hands each one (Nagle
+/// off) to `handle` on a task of its own. Both listeners, the mock's own and
+/// the proxy, share it.
+pub(crate) async fn accept_until_stopped<F, Fut>(
+    listener: TcpListener,
+    mut stopped: watch::Receiver<bool>,
+    handle: F,
+) where
+    F: Fn(TcpStream, SocketAddr) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = stopped.changed() => return,
+        };
+        let Ok((tcp, peer)) = accepted else {
+            // Out of file descriptors and the like: back off, keep serving.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        let _ = tcp.set_nodelay(true);
+        tokio::spawn(handle(tcp, peer));
+    }
+}
 
 /// Wraps a fresh socket so its activity is recorded.
 pub(crate) fn watch<T>(inner: T) -> (Watched<T>, Activity) {

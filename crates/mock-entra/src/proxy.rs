@@ -140,23 +140,13 @@ pub async fn serve(
     tls: ProxyTls,
     app: Router,
     timeouts: Timeouts,
-    mut stopped: watch::Receiver<bool>,
+    stopped: watch::Receiver<bool>,
 ) {
-    loop {
-        let accepted = tokio::select! {
-            a = listener.accept() => a,
-            _ = stopped.changed() => return,
-        };
-        let Ok((tcp, peer)) = accepted else {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            continue;
-        };
-        let _ = tcp.set_nodelay(true);
-        let tls = tls.clone();
-        let app = app.clone();
-        let stopped = stopped.clone();
-        tokio::spawn(connection(tcp, peer, tls, app, timeouts, stopped));
-    }
+    let each = stopped.clone();
+    connection::accept_until_stopped(listener, stopped, move |tcp, peer| {
+        connection(tcp, peer, tls.clone(), app.clone(), timeouts, each.clone())
+    })
+    .await;
 }
 
 async fn connection(

@@ -468,23 +468,14 @@ async fn serve(
     acceptor: Option<tokio_rustls::TlsAcceptor>,
     app: Router,
     timeouts: Timeouts,
-    mut stopped: watch::Receiver<bool>,
+    stopped: watch::Receiver<bool>,
 ) {
-    loop {
-        let accepted = tokio::select! {
-            a = listener.accept() => a,
-            _ = stopped.changed() => return,
-        };
-        let Ok((tcp, _peer)) = accepted else {
-            // Out of file descriptors and the like: back off, keep serving.
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-            continue;
-        };
-        let _ = tcp.set_nodelay(true);
+    let each = stopped.clone();
+    connection::accept_until_stopped(listener, stopped, move |tcp, _peer| {
         let acceptor = acceptor.clone();
         let app = app.clone();
-        let stopped = stopped.clone();
-        tokio::spawn(async move {
+        let stopped = each.clone();
+        async move {
             let (tcp, activity) = connection::watch(tcp);
             match acceptor {
                 Some(acceptor) => {
@@ -508,6 +499,7 @@ async fn serve(
                         .await;
                 }
             }
-        });
-    }
+        }
+    })
+    .await;
 }

@@ -207,19 +207,30 @@ async fn lists_account(w: &mut FicWorld, app: String, upn: String) -> StepResult
     )
 }
 
+/// Every context the app's assertion callback was called with, oldest
+/// first, as the driver recorded them.
+pub(super) async fn callback_contexts(
+    w: &mut FicWorld,
+    app: &str,
+) -> Result<Vec<Value>, StepError> {
+    let body = w
+        .expect_ok(Command::CallbackContexts(AppRef {
+            app: app.to_owned(),
+        }))
+        .await?;
+    let reply: CallbackContextsReply = serde_json::from_value(Value::Object(body))
+        .map_err(|e| StepError::Check(format!("callback_contexts reply: {e}")))?;
+    Ok(reply.contexts)
+}
+
 /// docs/protocol.md §3: the callback learns who it signs for.
 #[then(
     regex = r#"^(agent A|agent B)'s assertion callback was last called with its client id, the token endpoint and (no fmi path|fmi path "[^"]*")$"#
 )]
 async fn callback_context(w: &mut FicWorld, app: String, fmi: String) -> StepResult {
     let name = directory::app_name(&app)?.to_owned();
-    let body = w
-        .expect_ok(Command::CallbackContexts(AppRef { app: name.clone() }))
-        .await?;
-    let contexts: CallbackContextsReply = serde_json::from_value(Value::Object(body))
-        .map_err(|e| StepError::Check(format!("callback_contexts reply: {e}")))?;
-    let last = contexts
-        .contexts
+    let last = callback_contexts(w, &name)
+        .await?
         .last()
         .ok_or_else(|| StepError::Check(format!("{name}'s callback was never called")))?
         .clone();

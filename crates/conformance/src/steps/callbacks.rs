@@ -2,13 +2,11 @@
 //! written before callbacks had a context, and a callback that fails
 //! (docs/protocol.md §3).
 
-use cucumber::{given, then};
-use serde_json::Value;
-
 use super::apps::configure;
 use super::directory;
-use crate::driver_protocol::{AppRef, CallbackContextsReply, ClientOptions, Command, Credential};
-use crate::world::{FicWorld, StepError, StepResult, check};
+use crate::driver_protocol::{ClientOptions, Credential};
+use crate::world::{FicWorld, StepResult, check};
+use cucumber::{given, then};
 
 #[given(regex = r"^(agent [AB]) whose legacy zero-argument assertion callback returns (T\d+)$")]
 async fn legacy_callback(w: &mut FicWorld, app: String, token: String) -> StepResult {
@@ -28,12 +26,7 @@ async fn failing_callback(w: &mut FicWorld, app: String, message: String) -> Ste
 #[then(regex = r"^(agent [AB])'s assertion callback was called (\d+) times? without a context$")]
 async fn called_without_context(w: &mut FicWorld, app: String, times: usize) -> StepResult {
     let name = directory::app_name(&app)?.to_owned();
-    let body = w
-        .expect_ok(Command::CallbackContexts(AppRef { app: name.clone() }))
-        .await?;
-    let contexts: CallbackContextsReply = serde_json::from_value(Value::Object(body))
-        .map_err(|e| StepError::Check(format!("callback_contexts reply: {e}")))?;
-    let calls = contexts.contexts;
+    let calls = super::cache::callback_contexts(w, &name).await?;
     check(calls.len() == times, || {
         format!(
             "{name}'s callback was called {} times: {calls:?}",
