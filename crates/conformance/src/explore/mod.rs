@@ -163,10 +163,15 @@ pub enum ExploreError {
     },
 }
 
-struct Column {
-    port: Port,
-    factory: Option<ClientFactory>,
-    summary: PortSummary,
+/// One client compared with the reference: its name, and how to make a
+/// fresh one per session (`None`: it cannot run, `state` says why).
+pub struct Column {
+    /// The port's name, as declarations name it.
+    pub name: String,
+    /// Makes a fresh client per session.
+    pub factory: Option<ClientFactory>,
+    /// Whether it runs.
+    pub state: PortState,
 }
 
 fn driver_factory(
@@ -188,73 +193,85 @@ async fn hello(factory: &ClientFactory) -> Result<Hello, String> {
         .map_err(|e| e.to_string())?;
     let _ = client.send(Command::Shutdown).await;
     if !reply.ok {
-        return Err(format!("hello failed: {:?}", reply.error));
+        return Err(match reply.error {
+            Some(e) => format!("hello failed: {e}"),
+            None => "hello failed without saying why".to_owned(),
+        });
     }
     serde_json::from_value(serde_json::Value::Object(reply.body))
         .map_err(|e| format!("hello reply is not the protocol: {e}"))
 }
 
-/// The engine: draws the sessions, runs and compares them, shrinks and
-/// emits what is new. `say` gets one line of progress at a time.
+/// The engine on the ports of `options`: makes each port's client
+/// factory, then [`explore_columns`].
 pub async fn explore(
     options: &ExploreOptions,
     declarations: &Divergences,
     say: &mut dyn FnMut(String),
 ) -> Result<ExploreSummary, ExploreError> {
-    let reference = crate::reference_driver::reference_factory();
     let mut columns = Vec::new();
     for &port in &options.ports {
-        let mut summary = PortSummary {
-            port: port.name().to_owned(),
-            state: PortState::Ran(String::new()),
-            sessions: 0,
-            steps: 0,
-            unsupported: 0,
-            new: Vec::new(),
-            known: Vec::new(),
-        };
         if port == Port::Reference {
             continue;
         }
-        let factory = match port.availability(&options.root) {
-            Availability::InProcess => None,
+        let (factory, state) = match port.availability(&options.root) {
+            Availability::InProcess => continue,
             Availability::Driver(launch) => {
-                Some(driver_factory(port, launch, options.command_timeout))
-            }
-            Availability::Missing { reason } if options.require_ports => {
-                summary.state =
-                    PortState::Broken(format!("{reason}; required because FIC_REQUIRE_PORTS=1"));
-                None
-            }
-            Availability::Missing { reason } => {
-                summary.state = PortState::Skipped(reason);
-                None
-            }
-        };
-        let factory = match factory {
-            Some(f) => match hello(&f).await {
-                Ok(h) => {
-                    summary.state = PortState::Ran(format!("{} {}", h.library, h.version));
-                    Some(f)
+                let f = driver_factory(port, launch, options.command_timeout);
+                match hello(&f).await {
+                    Ok(h) => (
+                        Some(f),
+                        PortState::Ran(format!("{} {}", h.library, h.version)),
+                    ),
+                    Err(reason) => (None, PortState::Broken(reason)),
                 }
-                Err(reason) => {
-                    summary.state = PortState::Broken(reason);
-                    None
-                }
-            },
-            None => None,
+            }
+            Availability::Missing { reason } if options.require_ports => (
+                None,
+                PortState::Broken(format!("{reason}; required because FIC_REQUIRE_PORTS=1")),
+            ),
+            Availability::Missing { reason } => (None, PortState::Skipped(reason)),
         };
-        say(match &summary.state {
+        say(match &state {
             PortState::Ran(v) => format!("{}: {v}", port.name()),
             PortState::Skipped(r) => format!("{}: skipped: {r}", port.name()),
             PortState::Broken(r) => format!("{}: cannot run: {r}", port.name()),
         });
         columns.push(Column {
-            port,
+            name: port.name().to_owned(),
             factory,
-            summary,
+            state,
         });
     }
+    let reference = crate::reference_driver::reference_factory();
+    explore_columns(options, declarations, &reference, columns, say).await
+}
+
+/// The engine: draws the sessions, runs each on `reference` and on every
+/// column, compares, shrinks and emits what is new. `say` gets one line of
+/// progress at a time.
+pub async fn explore_columns(
+    options: &ExploreOptions,
+    declarations: &Divergences,
+    reference: &ClientFactory,
+    columns: Vec<Column>,
+    say: &mut dyn FnMut(String),
+) -> Result<ExploreSummary, ExploreError> {
+    let mut columns: Vec<(Column, PortSummary)> = columns
+        .into_iter()
+        .map(|c| {
+            let summary = PortSummary {
+                port: c.name.clone(),
+                state: c.state.clone(),
+                sessions: 0,
+                steps: 0,
+                unsupported: 0,
+                new: Vec::new(),
+                known: Vec::new(),
+            };
+            (c, summary)
+        })
+        .collect();
     let started = Instant::now();
     let mut sessions = 0;
     let mut out_of_time = false;
@@ -264,48 +281,43 @@ pub async fn explore(
             break;
         }
         let session = generate::case_tree(options.seed, case, options.max_steps).current();
-        let want = run_session(&reference, &session)
+        let want = run_session(reference, &session)
             .await
             .map_err(|source| ExploreError::Reference { case, source })?;
         sessions += 1;
-        for column in columns.iter_mut() {
+        for (column, summary) in columns.iter_mut() {
             let Some(factory) = column.factory.clone() else {
                 continue;
             };
             let got = match run_session(&factory, &session).await {
                 Ok(got) => got,
                 Err(e) => {
-                    say(format!("{}: case {case}: {e}", column.port.name()));
-                    column.summary.state = PortState::Broken(e.to_string());
+                    say(format!("{}: case {case}: {e}", column.name));
+                    summary.state = PortState::Broken(e.to_string());
                     column.factory = None;
                     continue;
                 }
             };
-            column.summary.sessions += 1;
-            column.summary.steps += session.steps.len();
+            summary.sessions += 1;
+            summary.steps += session.steps.len();
             let d = match compare(&session, &want, &got) {
                 Comparison::Same => continue,
                 Comparison::Unsupported { .. } => {
-                    column.summary.unsupported += 1;
+                    summary.unsupported += 1;
                     continue;
                 }
                 Comparison::Differs(d) => d,
             };
-            let port = column.port.name();
+            let port = column.name.as_str();
             if let Some(decl) = declarations.find_explore(port, d.kind.name(), d.aspect.name()) {
-                match column
-                    .summary
-                    .known
-                    .iter_mut()
-                    .find(|k| k.declaration == *decl)
-                {
+                match summary.known.iter_mut().find(|k| k.declaration == *decl) {
                     Some(k) => k.sessions += 1,
                     None => {
                         say(format!(
                             "{port}: case {case}: known {}: {d}",
                             kind_label(decl)
                         ));
-                        column.summary.known.push(Known {
+                        summary.known.push(Known {
                             declaration: decl.clone(),
                             first: d,
                             case,
@@ -315,8 +327,7 @@ pub async fn explore(
                 }
                 continue;
             }
-            if let Some(f) = column
-                .summary
+            if let Some(f) = summary
                 .new
                 .iter_mut()
                 .find(|f| f.found.signature() == d.signature())
@@ -341,14 +352,14 @@ pub async fn explore(
             for line in finding_lines(port, options.seed, &finding) {
                 say(line);
             }
-            column.summary.new.push(finding);
+            summary.new.push(finding);
         }
     }
     Ok(ExploreSummary {
         seed: options.seed,
         sessions,
         out_of_time,
-        ports: columns.into_iter().map(|c| c.summary).collect(),
+        ports: columns.into_iter().map(|(_, s)| s).collect(),
     })
 }
 
@@ -571,3 +582,6 @@ pub fn summary_text(s: &ExploreSummary) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests;

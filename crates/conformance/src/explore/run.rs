@@ -142,7 +142,7 @@ const USERS: [User; 3] = [User::Alice, User::Bob, User::Carol];
 /// (`…/.default-<hash>`, msal-node `…/.default--<hash>`): scopes end in a
 /// path segment with no dash, hashes are appended with one (msal-node ends
 /// every key with the token scheme, empty for Bearer: `…/.default-`).
-fn entry_kind(key: &str) -> EntryKind {
+pub(crate) fn entry_kind(key: &str) -> EntryKind {
     let key = key.to_ascii_lowercase();
     if let Some(user) = USERS.into_iter().find(|u| key.starts_with(u.oid())) {
         return EntryKind::User(user);
