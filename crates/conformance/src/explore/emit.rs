@@ -110,9 +110,7 @@ pub fn scenario_steps(session: &Session, reference: &[Observation]) -> Vec<Strin
     for (step, observation) in session.steps.iter().zip(reference) {
         let mut acquisitions = observation.acquisitions.iter();
         let mut acquired = |lines: &mut Lines, when: Option<String>| {
-            let Some(acquisition) = acquisitions.next() else {
-                return None;
-            };
+            let acquisition = acquisitions.next()?;
             if let Some(when) = when {
                 lines.push(Kind::When, &when);
             }

@@ -341,7 +341,7 @@ pub async fn explore_columns(
             ));
             let finding = shrink(
                 options,
-                &reference,
+                reference,
                 &factory,
                 port,
                 case,
