@@ -8,6 +8,7 @@ export FIC_REQUIRE_PORTS="${FIC_REQUIRE_PORTS:-1}"
 bash ports/install.sh
 cargo test --workspace
 cargo run --quiet -- run --port all
+cargo run --quiet -- explore --port all --seed 1 --cases 20 --max-steps 6
 # The authority-with-port findings exist only against the mock's own
 # localhost listener; run them there so they stay checked.
 cargo run --quiet -- run --port all --authority localhost --tags @authority-with-port

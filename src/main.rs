@@ -24,6 +24,8 @@ enum Command {
     Key(cmd::key::KeyArgs),
     /// Run the conformance features against the reference client and real MSAL ports.
     Run(cmd::run::RunArgs),
+    /// Run random multi-step sessions on every port and shrink each disagreement with the reference client to a scenario.
+    Explore(cmd::explore::ExploreArgs),
     /// Measure the mock's throughput, latency and start-up (see BENCHMARKS.md).
     Bench(cmd::bench::BenchArgs),
 }
@@ -84,6 +86,7 @@ fn main() -> ExitCode {
         Command::Key(args) => cmd::key::run(args),
         Command::Run(args) => cmd::run::run(args),
         Command::Bench(args) => cmd::bench::run(args),
+        Command::Explore(args) => cmd::explore::run(args),
     };
     match result {
         Ok(code) => code,

@@ -36,6 +36,10 @@ const CI_COMMANDS: &[(&str, &str)] = &[
     ("scripts/test.sh", "bash scripts/test.sh"),
     ("scripts/harness.sh run --port all", "run --port all"),
     ("fic-harness run", "run --port all"),
+    (
+        "fic-harness explore --port all --seed 1 --cases 20 --max-steps 6",
+        "explore --port all --seed 1 --cases 20 --max-steps 6",
+    ),
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,4 +1,5 @@
 pub mod bench;
+pub mod explore;
 pub mod hash;
 pub mod key;
 pub mod run;

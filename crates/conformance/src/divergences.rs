@@ -144,6 +144,55 @@ impl Difference {
     }
 }
 
+/// One declared `explore` signature: sessions whose first difference from
+/// the reference is at a step of one of these kinds, in this aspect, are
+/// reported as known rather than new (`fic-harness explore`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExploreDeclaration {
+    /// `python`, `node`, `java` or `go`.
+    pub port: String,
+    /// A divergence (deliberate) or a known bug of the released port.
+    pub kind: DivergenceKind,
+    /// The step kinds (`app_token`, `app_token_with_fmi_path`, `leg2`,
+    /// `user_fic`, `silent`); empty: any.
+    pub steps: Vec<String>,
+    /// What differs: `source`, `refusal`, `requests`, `token` or `cache`.
+    pub observed: String,
+    /// The feature scenario that shows the same behaviour, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The `[reason.<id>]` it references, if any.
+    pub reason_id: Option<String>,
+    /// What differs, in a sentence.
+    pub what: String,
+    /// Where the protocol says what is right (`docs/protocol.md §n`).
+    pub spec: String,
+}
+
+impl ExploreDeclaration {
+    /// Whether it covers a disagreement at a step of this kind, in this aspect.
+    pub fn covers(&self, step_kind: &str, observed: &str) -> bool {
+        self.observed == observed
+            && (self.steps.is_empty() || self.steps.iter().any(|s| s == step_kind))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExplore {
+    port: String,
+    #[serde(default)]
+    kind: DivergenceKind,
+    #[serde(default)]
+    steps: Vec<String>,
+    observed: String,
+    scenario: Option<String>,
+    reason: Option<String>,
+    what: Option<String>,
+    spec: Option<String>,
+}
+
 /// A declaration as written: the reason inline or referenced.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -180,6 +229,8 @@ struct File {
     divergence: Vec<RawDivergence>,
     #[serde(default)]
     difference: Vec<RawDifference>,
+    #[serde(default)]
+    explore: Vec<RawExplore>,
 }
 
 /// All declarations, checked for shape when loaded.
@@ -187,6 +238,7 @@ struct File {
 pub struct Divergences {
     entries: Vec<Divergence>,
     differences: Vec<Difference>,
+    explore: Vec<ExploreDeclaration>,
 }
 
 /// The modes a declaration holds in: one, or both when it names none (so an
@@ -340,9 +392,48 @@ impl Divergences {
                 authority: d.authority,
             });
         }
+        let mut explore = Vec::new();
+        for (i, d) in file.explore.iter().enumerate() {
+            let name = d.scenario.as_deref().unwrap_or(&d.observed);
+            let entry = label("explore", i + 1, &d.port, name);
+            known_port(&entry, &d.port)?;
+            if crate::explore::compare::Aspect::parse(&d.observed).is_none() {
+                return Err(invalid(
+                    entry,
+                    format!(
+                        "observes {:?}; known: source, refusal, requests, token, cache",
+                        d.observed
+                    ),
+                ));
+            }
+            if let Some(step) = d
+                .steps
+                .iter()
+                .find(|s| crate::explore::model::StepKind::parse(s).is_none())
+            {
+                return Err(invalid(
+                    entry,
+                    format!(
+                        "names step kind {step:?}; known: app_token, app_token_with_fmi_path, leg2, user_fic, silent, clock_moves"
+                    ),
+                ));
+            }
+            let reason = resolve(&entry, &d.reason, &d.what, &d.spec)?;
+            explore.push(ExploreDeclaration {
+                port: d.port.clone(),
+                kind: d.kind,
+                steps: d.steps.clone(),
+                observed: d.observed.clone(),
+                scenario: d.scenario.clone(),
+                reason_id: d.reason.clone(),
+                what: reason.what,
+                spec: reason.spec,
+            });
+        }
         Ok(Divergences {
             entries,
             differences,
+            explore,
         })
     }
 
@@ -362,7 +453,21 @@ impl Divergences {
                 .filter(|d| holds(d.authority))
                 .cloned()
                 .collect(),
+            explore: self.explore.clone(),
         }
+    }
+
+    /// The `[[explore]]` declaration covering a disagreement of this port
+    /// at a step of this kind, in this aspect.
+    pub fn find_explore(
+        &self,
+        port: &str,
+        step_kind: &str,
+        observed: &str,
+    ) -> Option<&ExploreDeclaration> {
+        self.explore
+            .iter()
+            .find(|d| d.port == port && d.covers(step_kind, observed))
     }
 
     /// The declaration for this port and scenario, if any.
@@ -403,7 +508,7 @@ impl Divergences {
 
     /// True when nothing is declared.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty() && self.differences.is_empty()
+        self.entries.is_empty() && self.differences.is_empty() && self.explore.is_empty()
     }
 }
 

@@ -7,6 +7,7 @@ pub mod authority;
 pub mod client_under_test;
 pub mod divergences;
 pub mod driver_protocol;
+pub mod explore;
 pub mod matrix;
 pub mod port_driver;
 pub mod ports;
