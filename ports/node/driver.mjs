@@ -25,7 +25,7 @@ const msal = await import("@azure/msal-node");
 const { ProxyAgent, setGlobalDispatcher } = await import("undici");
 
 const EXCHANGE_SCOPE = "api://AzureADTokenExchange/.default";
-// What msal-node 7.2.1 offers. Absent on purpose: assertion_response, jwt_pop,
+// What msal-node 7.2.4 offers. Absent on purpose: assertion_response, jwt_pop,
 // mtls_pop (the assertion callback returns only a string), hash_algorithm and
 // account_lookup (fixed by the library), user_fic_force_refresh (user_fic
 // always reaches the network). A callback declared without parameters is an

@@ -6,10 +6,10 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 fail() { echo "ports/node/install.sh: $*" >&2; exit 1; }
 
-command -v node >/dev/null 2>&1 || fail "'node' not found (msal-node 7.2.1 needs Node.js 20+)"
+command -v node >/dev/null 2>&1 || fail "'node' not found (msal-node 7.2.4 needs Node.js 20+)"
 command -v npm >/dev/null 2>&1 || fail "'npm' not found"
 node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)' \
-    || fail "msal-node 7.2.1 needs Node.js 20+, found $(node --version)"
+    || fail "msal-node 7.2.4 needs Node.js 20+, found $(node --version)"
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

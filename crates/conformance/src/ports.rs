@@ -519,7 +519,7 @@ mod legs {
     }
 
     /// Whether the port finds its own app tokens in its cache against the
-    /// mock. msal4j 1.26.0 does not when the authority has a port: its
+    /// mock. msal4j 1.26.1 does not when the authority has a port: its
     /// lookup uses `Authority.host` (`URL.getAuthority()`, `localhost:PORT`)
     /// but it stores `environment` from `URL.getHost()` (`localhost`), so
     /// every client_credentials call goes to the network. With the
@@ -527,13 +527,6 @@ mod legs {
     /// msal4j fails this test and gets noticed.
     fn app_cache_hits(port: Port, mode: AuthorityMode) -> bool {
         port != Port::Java || mode == AuthorityMode::Production
-    }
-
-    /// Whether the port says so when it serves an app token from its cache.
-    /// msal4j 1.26.0 reports `TokenSource.IDENTITY_PROVIDER` for its
-    /// client_credentials cache hits too.
-    fn reports_app_cache_hits(port: Port, mode: AuthorityMode) -> bool {
-        app_cache_hits(port, mode) && port != Port::Java
     }
 
     async fn three_legs(port: Port, launch: Launch, mock: &MockEntra, mode: AuthorityMode) {
@@ -558,7 +551,7 @@ mod legs {
         let t1_claims = claims(t1["token"]["access_token"].as_str().unwrap());
         assert_eq!(t1_claims["xms_fmi_path"], AGENT, "{name}: {t1_claims}");
         let again = ok(&mut d, leg1).await;
-        let expected = if reports_app_cache_hits(port, mode) {
+        let expected = if app_cache_hits(port, mode) {
             "cache"
         } else {
             "identity_provider"

@@ -66,7 +66,7 @@ import java.util.regex.Pattern;
 public final class Driver {
     static final String EXCHANGE_SCOPE = "api://AzureADTokenExchange/.default";
 
-    // Announced honestly for 1.26.0: the assertion callback returns a String
+    // Announced honestly for 1.26.1: the assertion callback returns a String
     // only (msal4j has no AssertionResponse type, so no jwt-pop), there is no
     // mTLS PoP for confidential clients, and the hash and the account lookup
     // are fixed (no option chooses them). Callable<String> is the callback

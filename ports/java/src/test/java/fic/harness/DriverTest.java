@@ -247,7 +247,7 @@ class DriverTest {
                 "{\"id\":11,\"cmd\":\"cache\",\"app\":\"agent\"}");
         assertEquals(true, rs.get(0).get("ok"), rs.get(0).toString());
         assertEquals("identity_provider", token(rs.get(1)).get("source"));
-        // msal4j 1.26.0 saves app tokens under URL.getHost() ("localhost") but
+        // msal4j 1.26.1 saves app tokens under URL.getHost() ("localhost") but
         // looks them up under the authority's host:port, so with an explicit
         // port the app-token cache never hits: the second call goes out again.
         // A fixed msal4j fails this line on purpose; the README explains it.
