@@ -8,6 +8,7 @@ pub mod client_under_test;
 pub mod divergences;
 pub mod driver_protocol;
 pub mod matrix;
+pub mod port_build;
 pub mod port_driver;
 pub mod ports;
 pub mod reference_driver;

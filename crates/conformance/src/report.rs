@@ -143,7 +143,15 @@ pub fn versions_line(matrix: &Matrix) -> String {
         .map(|c| match &c.state {
             ColumnState::Ran {
                 library, version, ..
-            } => format!("{} {library} {version}", c.port),
+            } => format!(
+                "{} {library} {version}{}",
+                c.port,
+                if c.build.as_ref().is_some_and(|b| b.is_local()) {
+                    " (local)"
+                } else {
+                    ""
+                }
+            ),
             ColumnState::Skipped { .. } => format!("{} skipped", c.port),
             ColumnState::Broken { .. } => format!("{} BROKEN", c.port),
         })
@@ -244,8 +252,13 @@ fn column_summary(column: &PortColumn) -> String {
     match &column.state {
         ColumnState::Ran { version, cells, .. } => {
             let c = column.counts();
+            let fixed = if c.fixed > 0 {
+                format!(", {} fixed in this build", c.fixed)
+            } else {
+                String::new()
+            };
             format!(
-                "{:<6} {version:<8} exercised {} of {}: {} pass, {} divergent, {} known port bug, {} fail, {} stale; {} not supported",
+                "{:<6} {version:<8} exercised {} of {}: {} pass, {} divergent, {} known port bug, {} fail, {} stale{fixed}; {} not supported",
                 column.port,
                 c.exercised,
                 cells.len(),
@@ -357,6 +370,18 @@ fn details(matrix: &Matrix) -> String {
                         let _ = writeln!(
                             out,
                             "STALE {port} · {name}: declared in fixtures/divergences.toml ({what}) but {outcome}; remove or fix the declaration"
+                        );
+                    }
+                    Verdict::FixedInThisBuild { what, spec, build } => {
+                        let e = &cell.evidence;
+                        let _ = writeln!(
+                            out,
+                            "{}",
+                            wrap(&format!(
+                                "fixed in this build {port} · {name}: declared known port bug ({what}, {spec}) passed in {build}; evidence: every step passed, {} requests reached the IdP, {} artifacts observed",
+                                e.requests.len(),
+                                e.artifacts.len()
+                            ))
                         );
                     }
                     Verdict::Pass | Verdict::NotSupported { .. } => {}
@@ -597,6 +622,12 @@ fn testcase(port: &str, cell: &Cell) -> String {
         Verdict::NotSupported { capability } => format!(
             "{open}><skipped type=\"not-supported\" message=\"not supported: the port lacks {}\"/></testcase>\n",
             xml(capability)
+        ),
+        Verdict::FixedInThisBuild { what, spec, build } => format!(
+            "{open}><system-out>fixed in this build ({}): declared known port bug ({}): {}</system-out></testcase>\n",
+            xml(build),
+            xml(spec),
+            xml(what)
         ),
     }
 }

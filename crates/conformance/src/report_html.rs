@@ -98,6 +98,7 @@ fn legend(out: &mut String) {
         "port-bug",
         "not-supported",
         "stale",
+        "fixed",
     ];
     for ((_, long, meaning), class) in LEGEND.iter().zip(classes) {
         let _ = writeln!(
@@ -379,6 +380,15 @@ fn one_cell(out: &mut String, port: &str, cell: &Cell) {
                 out,
                 "<p>the port lacks <code>{}</code></p>",
                 esc(capability)
+            );
+        }
+        Verdict::FixedInThisBuild { what, spec, build } => {
+            let _ = writeln!(
+                out,
+                "<p class=\"reason\"><b>declared known port bug:</b> {} ({}) — every step passed in this build ({}); the evidence below is the passing run</p>",
+                esc(what),
+                esc(spec),
+                esc(build)
             );
         }
         Verdict::Pass => {}
