@@ -93,8 +93,24 @@ fn patched_copy(installed: &Path) -> PathBuf {
     copy
 }
 
+fn node_installed(installed: &Path) -> bool {
+    let node = std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join("node").is_file()));
+    if !node || !installed.join("package.json").is_file() {
+        assert!(
+            !required(),
+            "node or ports/node/node_modules is missing and FIC_REQUIRE_PORTS=1: run `bash ports/install.sh`"
+        );
+        eprintln!("skipped: needs node on PATH and msal-node installed (`bash ports/install.sh`)");
+        return false;
+    }
+    true
+}
+
 fn verdict_of(report: &Value, column: &str) -> String {
-    let columns = report["ports"].as_array().expect("ports in the JSON report");
+    let columns = report["ports"]
+        .as_array()
+        .expect("ports in the JSON report");
     let column = columns
         .iter()
         .find(|c| c["port"] == column)
@@ -103,23 +119,16 @@ fn verdict_of(report: &Value, column: &str) -> String {
         .as_array()
         .and_then(|cells| cells.iter().find(|c| c["scenario"] == SCENARIO))
         .unwrap_or_else(|| panic!("column {column} did not run {SCENARIO:?}: {column:#}"));
-    cell["verdict"]["verdict"].as_str().unwrap_or_default().to_owned()
+    cell["verdict"]["verdict"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 #[test]
 fn a_patched_local_msal_node_is_fixed_in_this_build_next_to_the_released_bug() {
     let installed = repo().join("ports/node/node_modules/@azure/msal-node");
-    let node = std::env::var_os("PATH").is_some_and(|path| {
-        std::env::split_paths(&path).any(|dir| dir.join("node").is_file())
-    });
-    if !node || !installed.join("package.json").is_file() {
-        assert!(
-            !required(),
-            "node or ports/node/node_modules is missing and FIC_REQUIRE_PORTS=1: run `bash ports/install.sh`"
-        );
-        eprintln!(
-            "skipped: needs node on PATH and msal-node installed (`bash ports/install.sh`)"
-        );
+    if !node_installed(&installed) {
         return;
     }
     let copy = patched_copy(&installed);
@@ -170,4 +179,49 @@ fn a_patched_local_msal_node_is_fixed_in_this_build_next_to_the_released_bug() {
     {
         let _ = std::fs::remove_dir_all(dir);
     }
+}
+
+/// A version the registry does not have and a folder that is no msal-node
+/// package are broken columns quoting their installer; the other column
+/// still runs, and the run fails.
+#[test]
+fn a_build_that_cannot_be_installed_is_a_broken_column_and_the_others_run() {
+    if !node_installed(&repo().join("ports/node/node_modules/@azure/msal-node")) {
+        return;
+    }
+    let not_a_package = tempfile::tempdir().unwrap();
+    std::fs::write(
+        not_a_package.path().join("package.json"),
+        r#"{"name": "left-pad", "version": "1.3.0"}"#,
+    )
+    .unwrap();
+    let bad_path = format!("node={}", not_a_package.path().display());
+    let out = Command::new(BIN)
+        .args([
+            "run",
+            "--port",
+            &format!("node@0.0.99,{bad_path},node"),
+            "--tags",
+            TAGS,
+        ])
+        .current_dir(repo())
+        .env_remove("INSTA_UPDATE")
+        .output()
+        .expect("running fic-harness");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("node@0.0.99: BROKEN: node@0.0.99 could not be installed")
+            && stdout.contains("No matching version found for @azure/msal-node@0.0.99"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("{bad_path}: BROKEN"))
+            && stdout.contains("is the package 'left-pad', not @azure/msal-node"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("node   known port bug at-5"),
+        "the default build still ran:\n{stdout}"
+    );
 }

@@ -16,8 +16,8 @@ use anyhow::Context as _;
 use conformance::authority::AuthorityMode;
 use conformance::divergences::{self, Divergences};
 use conformance::matrix::{MatrixOptions, Progress, run_matrix};
-use conformance::port_driver::repo_root;
 use conformance::port_build::PortBuild;
+use conformance::port_driver::repo_root;
 use conformance::{report, report_html, suite};
 
 #[derive(clap::Args)]

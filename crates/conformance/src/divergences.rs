@@ -341,7 +341,9 @@ impl Divergences {
                 Ok(())
             }
         };
-        let versions = |entry: &str, text: &Option<String>| -> Result<Option<Versions>, DivergenceError> {
+        let versions = |entry: &str,
+                        text: &Option<String>|
+         -> Result<Option<Versions>, DivergenceError> {
             text.as_deref()
                 .map(|t| {
                     Versions::parse(t).map_err(|e| {
@@ -456,12 +458,7 @@ impl Divergences {
 
     /// The declaration for this port and scenario that holds for the
     /// build, or else one that does not (whose range the build is outside).
-    pub fn find_for(
-        &self,
-        port: &str,
-        scenario: &str,
-        build: &BuildScope,
-    ) -> Option<&Divergence> {
+    pub fn find_for(&self, port: &str, scenario: &str, build: &BuildScope) -> Option<&Divergence> {
         let mut declared = self
             .entries
             .iter()

@@ -26,8 +26,8 @@ use serde_json::Value;
 use crate::client_under_test::{ClientFactory, ClientUnderTest, DriverFailure};
 use crate::divergences::Divergences;
 use crate::driver_protocol::{Command, Hello};
-use crate::port_driver::{Launch, PortDriver};
 use crate::port_build::{BuildScope, BuildSource, PortBuild};
+use crate::port_driver::{Launch, PortDriver};
 use crate::ports::{Availability, PROTOCOL_CAPABILITIES, Port};
 use crate::scenario::{Evidence, ScenarioResult};
 use crate::suite::{OnFinished, Section};
@@ -473,7 +473,11 @@ pub async fn run_port(
                 "{} {}{}",
                 hello.library,
                 hello.version,
-                if build.is_local() { " (local build)" } else { "" }
+                if build.is_local() {
+                    " (local build)"
+                } else {
+                    ""
+                }
             ),
         },
     );
@@ -482,7 +486,13 @@ pub async fn run_port(
     } else {
         Section::Build(port.name().to_owned())
     };
-    let callback = on_finished(options, &label, port.name(), Some(scope.clone()), divergences);
+    let callback = on_finished(
+        options,
+        &label,
+        port.name(),
+        Some(scope.clone()),
+        divergences,
+    );
     match suite(section, factory, callback).await {
         Ok(results) => {
             let (cells, unknown_divergences) = classify(
@@ -832,8 +842,8 @@ mod preflight_tests {
             &PortBuild::default_of(Port::Python),
             &factory(old),
         )
-            .await
-            .unwrap_err();
+        .await
+        .unwrap_err();
         assert!(
             err.contains("msal 1.30.0 lacks fmi_path, context_callback, user_fic"),
             "{err}"

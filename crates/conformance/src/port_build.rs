@@ -66,10 +66,14 @@ pub enum PortBuildError {
     #[error("unknown port {0:?} in --port (known: {known}, or all)", known = ALL.join(", "))]
     /// No port by that name.
     UnknownPort(String),
-    #[error("--port {0:?}: the reference client (rust) is this workspace's code and has no other builds")]
+    #[error(
+        "--port {0:?}: the reference client (rust) is this workspace's code and has no other builds"
+    )]
     /// `rust@…` or `rust=…`.
     ReferenceBuild(String),
-    #[error("--port {spec:?}: {version:?} is not an exact version (e.g. {example}); a build is pinned by the version it names")]
+    #[error(
+        "--port {spec:?}: {version:?} is not an exact version (e.g. {example}); a build is pinned by the version it names"
+    )]
     /// `node@^7`, `node@latest`, `node@`.
     NotExact {
         /// The whole value.
@@ -413,17 +417,16 @@ mod tests {
             PortBuild::default_of(Port::Java)
         );
         // MSAL Go's versions carry a `v`; either spelling names the same build.
-        assert_eq!(
-            PortBuild::parse("go@1.10.1").unwrap().label(),
-            "go@v1.10.1"
-        );
+        assert_eq!(PortBuild::parse("go@1.10.1").unwrap().label(), "go@v1.10.1");
         assert_eq!(
             PortBuild::parse("go@v1.10.1").unwrap().label(),
             "go@v1.10.1"
         );
         // A path may itself hold `@` (a scoped package folder).
         assert_eq!(
-            PortBuild::parse("node=/tmp/@azure/msal-node").unwrap().source,
+            PortBuild::parse("node=/tmp/@azure/msal-node")
+                .unwrap()
+                .source,
             BuildSource::Local("/tmp/@azure/msal-node".into())
         );
     }
@@ -453,7 +456,13 @@ mod tests {
         assert!(err("ruby@1.0.0").contains("unknown port \"ruby\""));
         assert!(err("rust@0.1.0").contains("no other builds"));
         assert!(err("rust=.").contains("no other builds"));
-        for loose in ["node@^7.2", "node@latest", "node@", "node@7", "python@v1.39.0"] {
+        for loose in [
+            "node@^7.2",
+            "node@latest",
+            "node@",
+            "node@7",
+            "python@v1.39.0",
+        ] {
             assert!(err(loose).contains("not an exact version"), "{loose}");
         }
         assert!(err("node@latest").contains("7.2.4"));
@@ -505,7 +514,8 @@ mod tests {
             eprintln!("skipped: node is not on PATH");
             return;
         }
-        let not_a_package = std::env::temp_dir().join(format!("fic-not-msal-{}", std::process::id()));
+        let not_a_package =
+            std::env::temp_dir().join(format!("fic-not-msal-{}", std::process::id()));
         std::fs::create_dir_all(&not_a_package).unwrap();
         std::fs::write(not_a_package.join("package.json"), r#"{"name":"left-pad"}"#).unwrap();
         let build = PortBuild::parse(&format!("node={}", not_a_package.display())).unwrap();

@@ -673,7 +673,10 @@ mod tests {
             classify_build("node", Some(build), &result(scenario, outcome), &d)
         };
         // Inside the range: as without versions.
-        assert_eq!(verdict(&old, "bug", failed_at("Then x")).label(), "known port bug");
+        assert_eq!(
+            verdict(&old, "bug", failed_at("Then x")).label(),
+            "known port bug"
+        );
         assert_eq!(verdict(&old, "bug", Outcome::Passed).label(), "STALE");
         // Outside it, passing: fixed, not a failure, and says why.
         let fixed = verdict(&new, "bug", Outcome::Passed);
@@ -697,13 +700,22 @@ mod tests {
         }
         // A local build: still failing is the known bug, passing is fixed,
         // even for a declaration without versions.
-        assert_eq!(verdict(&local, "bug", failed_at("Then x")).label(), "known port bug");
-        assert_eq!(verdict(&local, "bug", Outcome::Passed).label(), "fixed in this build");
+        assert_eq!(
+            verdict(&local, "bug", failed_at("Then x")).label(),
+            "known port bug"
+        );
+        assert_eq!(
+            verdict(&local, "bug", Outcome::Passed).label(),
+            "fixed in this build"
+        );
         assert_eq!(
             verdict(&local, "any version", Outcome::Passed).label(),
             "fixed in this build"
         );
-        assert_eq!(verdict(&new, "any version", Outcome::Passed).label(), "STALE");
+        assert_eq!(
+            verdict(&new, "any version", Outcome::Passed).label(),
+            "STALE"
+        );
         // A divergence no longer there is a plain pass outside its range.
         assert_eq!(verdict(&new, "chosen", Outcome::Passed).label(), "pass");
         assert_eq!(verdict(&old, "chosen", Outcome::Passed).label(), "STALE");
