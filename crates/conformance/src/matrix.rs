@@ -10,9 +10,10 @@
 //!
 //! A column is a port build ([`PortBuild`]): the default pin, a released
 //! version or a local build, installed first when it is not the default. A
-//! build that is not the default checks its artifacts against the port's
-//! snapshots read-only and requires none ([`Section::Build`]); a build that
-//! cannot be installed is a broken column quoting its installer.
+//! build that is not the default has its artifacts compared with the
+//! reference client's only, never with the port's snapshots, which pin the
+//! default build ([`Section::Build`]); a build that cannot be installed is a
+//! broken column quoting its installer.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

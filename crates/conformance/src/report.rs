@@ -82,8 +82,16 @@ pub fn table(matrix: &Matrix) -> String {
         let _ = writeln!(out, "{line}");
     }
     out.push('\n');
+    // Builds (`node@7.2.4`) widen the name column past the port names.
+    let name_width = matrix
+        .columns
+        .iter()
+        .map(|c| c.port.len())
+        .max()
+        .unwrap_or(0)
+        .max(6);
     for column in &matrix.columns {
-        let _ = writeln!(out, "{}", column_summary(column));
+        let _ = writeln!(out, "{}", column_summary(column, name_width));
     }
     let cross = cross_port_text(matrix);
     if !cross.is_empty() {
@@ -248,7 +256,7 @@ pub fn legend() -> Vec<String> {
     lines
 }
 
-fn column_summary(column: &PortColumn) -> String {
+fn column_summary(column: &PortColumn, name_width: usize) -> String {
     match &column.state {
         ColumnState::Ran { version, cells, .. } => {
             let c = column.counts();
@@ -258,7 +266,7 @@ fn column_summary(column: &PortColumn) -> String {
                 String::new()
             };
             format!(
-                "{:<6} {version:<8} exercised {} of {}: {} pass, {} divergent, {} known port bug, {} fail, {} stale{fixed}; {} not supported",
+                "{:<name_width$} {version:<8} exercised {} of {}: {} pass, {} divergent, {} known port bug, {} fail, {} stale{fixed}; {} not supported",
                 column.port,
                 c.exercised,
                 cells.len(),
