@@ -665,6 +665,8 @@ pub(crate) mod sample {
     use serde_json::json;
 
     use crate::matrix::{Cell, ColumnState, CrossPort, Matrix, PortColumn};
+    use crate::port_build::PortBuild;
+    use crate::ports::Port;
     use crate::scenario::{Artifact, Evidence};
     use crate::verdict::{Comparison, Difference, PortArtifact, Verdict};
 
@@ -694,6 +696,7 @@ pub(crate) mod sample {
         Matrix {
             idp: Some(PortColumn {
                 port: "idp".into(),
+                build: None,
                 state: ColumnState::Ran {
                     library: "mock-entra".into(),
                     version: "0.1.0".into(),
@@ -704,6 +707,7 @@ pub(crate) mod sample {
             columns: vec![
                 PortColumn {
                     port: "rust".into(),
+                    build: Some(PortBuild::default_of(Port::Reference)),
                     state: ColumnState::Ran {
                         library: "msal-ref".into(),
                         version: "0.1.0".into(),
@@ -716,6 +720,7 @@ pub(crate) mod sample {
                 },
                 PortColumn {
                     port: "node".into(),
+                    build: Some(PortBuild::default_of(Port::Node)),
                     state: ColumnState::Ran {
                         library: "@azure/msal-node".into(),
                         version: "7.2.1".into(),
@@ -743,6 +748,7 @@ pub(crate) mod sample {
                 },
                 PortColumn {
                     port: "java".into(),
+                    build: Some(PortBuild::default_of(Port::Java)),
                     state: ColumnState::Skipped {
                         reason: "`java` is not on PATH".into(),
                     },
