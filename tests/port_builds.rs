@@ -225,3 +225,82 @@ fn a_build_that_cannot_be_installed_is_a_broken_column_and_the_others_run() {
         "the default build still ran:\n{stdout}"
     );
 }
+
+/// MSAL Python the same way: a released version in its own venv and a
+/// source tree (the pinned release's sdist, unpacked) as a local build,
+/// next to the pinned install.
+#[test]
+fn msal_python_runs_as_a_released_version_and_as_a_source_tree() {
+    let venv_python = repo().join(".build/venv/bin/python");
+    if !venv_python.is_file() {
+        assert!(
+            !required(),
+            ".build/venv is missing and FIC_REQUIRE_PORTS=1: run `bash ports/install.sh`"
+        );
+        eprintln!("skipped: needs MSAL Python installed (`bash ports/install.sh`)");
+        return;
+    }
+    let pin = conformance::ports::Port::Python
+        .pinned_version(&repo())
+        .unwrap()
+        .unwrap();
+    let sdists = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("msal-python-sdist");
+    let _ = std::fs::remove_dir_all(&sdists);
+    std::fs::create_dir_all(&sdists).unwrap();
+    let download = Command::new(&venv_python)
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
+        .args(["--no-binary", ":all:", "--no-deps", &format!("msal=={pin}")])
+        .current_dir(&sdists)
+        .status()
+        .unwrap();
+    assert!(download.success(), "pip download of msal {pin}'s sdist");
+    let unpacked = Command::new("tar")
+        .args(["xzf", &format!("msal-{pin}.tar.gz")])
+        .current_dir(&sdists)
+        .status()
+        .unwrap();
+    assert!(unpacked.success());
+    let tree = format!("python={}", sdists.join(format!("msal-{pin}")).display());
+    let release = format!("python@{pin}");
+    let out = Command::new(BIN)
+        .args([
+            "run",
+            "--port",
+            &format!("{release},{tree},python"),
+            "--tags",
+            TAGS,
+        ])
+        .current_dir(repo())
+        .env_remove("INSTA_UPDATE")
+        .output()
+        .expect("running fic-harness");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    for (column, loaded) in [
+        (release.as_str(), format!("== {release}: msal {pin}\n")),
+        (
+            tree.as_str(),
+            format!("== {tree}: msal {pin} (local build)\n"),
+        ),
+        ("python", format!("== python: msal {pin}\n")),
+    ] {
+        assert!(stdout.contains(&loaded), "{column}: {stdout}");
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{column} ")) && l.contains("exercised 1 of 1"))
+            .unwrap_or_else(|| panic!("no summary for {column}:\n{stdout}"));
+        assert!(line.contains("1 pass"), "{line}");
+    }
+    if let Some(dir) = conformance::port_build::PortBuild::parse(&tree)
+        .unwrap()
+        .install_dir(&repo())
+    {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
