@@ -224,6 +224,7 @@ fn a_build_that_cannot_be_installed_is_a_broken_column_and_the_others_run() {
         stdout.contains("node   known port bug at-5"),
         "the default build still ran:\n{stdout}"
     );
+    let _ = std::fs::remove_dir_all(repo().join(".build/ports/node@0.0.99"));
 }
 
 /// MSAL Python the same way: a released version in its own venv and a
