@@ -56,6 +56,8 @@ fn usage_errors_exit_2_and_say_what_to_type() {
 
     for args in [
         &["run", "--port", "cobol"][..],
+        &["run", "--port", "node@latest"],
+        &["run", "--port", "python,python"],
         &["run", "--report", "xml", "x.xml"],
         &["hash", "fmi_path"],
         &["serve", "--directory", "/nonexistent/directory.toml"],

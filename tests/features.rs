@@ -41,7 +41,7 @@ fn main() -> ExitCode {
         let name = section.name().to_owned();
         let factory = match section {
             Section::Idp => no_client(),
-            Section::Port(_) => reference_factory(),
+            Section::Port(_) | Section::Build(_) => reference_factory(),
         };
         let report = runtime.block_on(run_suite(SuiteOptions {
             features_dir: default_features_dir(),

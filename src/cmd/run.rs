@@ -4,8 +4,9 @@
 //! any cell fails, a declared divergence is stale, a port's artifact differs
 //! from the reference without a declaration, or a port cannot run (wrong
 //! version, no fmi_path, or a missing runtime under `FIC_REQUIRE_PORTS=1`);
-//! a port merely not installed is skipped and says so. Exits 2 when the
-//! run cannot start (a bad option, `--tags` selecting no scenario).
+//! a port merely not installed is skipped and says so, a build that cannot
+//! be installed is broken. Exits 2 when the run cannot start (a bad option,
+//! `--tags` selecting no scenario).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,14 +16,15 @@ use anyhow::Context as _;
 use conformance::authority::AuthorityMode;
 use conformance::divergences::{self, Divergences};
 use conformance::matrix::{MatrixOptions, Progress, run_matrix};
+use conformance::port_build::PortBuild;
 use conformance::port_driver::repo_root;
-use conformance::{ports, report, report_html, suite};
+use conformance::{report, report_html, suite};
 
 #[derive(clap::Args)]
 pub struct RunArgs {
-    /// Which client to run: rust (the reference), python, node, java, go, or all.
-    #[arg(long, default_value = "all")]
-    port: String,
+    /// Which port builds to run, as matrix columns: rust (the reference), python, node, java, go (the pinned versions), all; NAME@VERSION (a released version, installed under .build/ports/); NAME=PATH (a local build). Comma-separated and repeatable.
+    #[arg(long, value_name = "BUILDS", default_value = "all", action = clap::ArgAction::Append)]
+    port: Vec<String>,
     /// Only scenarios whose tags match this expression (cucumber's syntax, e.g. `@fmi_path and not @requires-cache`).
     #[arg(long, value_name = "EXPR", value_parser = tag_expression)]
     tags: Option<String>,
@@ -84,7 +86,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let root = repo_root();
-    let ports = ports::select(&args.port)?;
+    let ports = PortBuild::parse_list(&args.port.join(","))?;
     let reports = args
         .report
         .chunks(2)

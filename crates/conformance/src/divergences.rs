@@ -13,6 +13,12 @@
 //!
 //! A reason shared by several declarations is written once, as
 //! `[reason.<id>]`, and referenced with `reason = "<id>"`.
+//!
+//! A declaration may hold for some versions of the port only: `versions =
+//! "<=7.2.4"` (a semver requirement, MSAL Go's versions without their `v`).
+//! It then applies to a build whose loaded version is in the range; outside
+//! it the declaration is not there for that build (see [`crate::verdict`]
+//! for a declared bug that no longer fails).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,6 +26,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::authority::AuthorityMode;
+use crate::port_build::BuildScope;
 use crate::ports::{ALL, Port};
 
 /// The repository's declarations, relative to its root.
@@ -81,6 +88,40 @@ pub struct Reason {
     pub spec: String,
 }
 
+/// The versions of a port a declaration holds for (`versions = "<=7.2.4"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Versions(semver::VersionReq);
+
+impl Versions {
+    /// Parses a semver requirement (`<=7.2.4`, `>=1.26.0, <1.27.0`).
+    pub fn parse(text: &str) -> Result<Versions, semver::Error> {
+        semver::VersionReq::parse(text).map(Versions)
+    }
+
+    /// Whether a build's version is in the range. A version that is not
+    /// semver is taken to be in it: the declaration then holds as written.
+    pub fn contains(&self, build: &BuildScope) -> bool {
+        build.semver().is_none_or(|v| self.0.matches(&v))
+    }
+}
+
+impl std::fmt::Display for Versions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Serialize for Versions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Whether a declaration with these `versions` holds for a build.
+fn holds_for(versions: &Option<Versions>, build: &BuildScope) -> bool {
+    versions.as_ref().is_none_or(|v| v.contains(build))
+}
+
 /// One declared divergence: a scenario the port fails at a known step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Divergence {
@@ -105,6 +146,16 @@ pub struct Divergence {
     /// `localhost`); absent, it holds in both.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authority: Option<AuthorityMode>,
+    /// The port versions it holds for; absent, every version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub versions: Option<Versions>,
+}
+
+impl Divergence {
+    /// Whether it holds for a build (its version is in `versions`).
+    pub fn holds_for(&self, build: &BuildScope) -> bool {
+        holds_for(&self.versions, build)
+    }
 }
 
 /// One declared cross-port difference: an artifact the port pins
@@ -130,9 +181,17 @@ pub struct Difference {
     /// As for [`Divergence::authority`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authority: Option<AuthorityMode>,
+    /// As for [`Divergence::versions`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub versions: Option<Versions>,
 }
 
 impl Difference {
+    /// Whether it holds for a build (its version is in `versions`).
+    pub fn holds_for(&self, build: &BuildScope) -> bool {
+        holds_for(&self.versions, build)
+    }
+
     /// Whether it covers an artifact of this kind: the kind itself, or
     /// every kind ending in `_<artifact>` (`cache_keys` covers
     /// `blueprint_cache_keys` and `agent_a_cache_keys`).
@@ -206,6 +265,7 @@ struct RawDivergence {
     what: Option<String>,
     spec: Option<String>,
     authority: Option<AuthorityMode>,
+    versions: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -218,6 +278,7 @@ struct RawDifference {
     what: Option<String>,
     spec: Option<String>,
     authority: Option<AuthorityMode>,
+    versions: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -332,6 +393,20 @@ impl Divergences {
                 Ok(())
             }
         };
+        let versions = |entry: &str,
+                        text: &Option<String>|
+         -> Result<Option<Versions>, DivergenceError> {
+            text.as_deref()
+                .map(|t| {
+                    Versions::parse(t).map_err(|e| {
+                        invalid(
+                            entry.to_owned(),
+                            format!("has `versions = {t:?}`, not a semver range (e.g. \"<=7.2.4\", \">=1.26.0, <1.27.0\"): {e}"),
+                        )
+                    })
+                })
+                .transpose()
+        };
         let mut seen = std::collections::BTreeSet::new();
         let mut entries = Vec::new();
         for (i, d) in file.divergence.iter().enumerate() {
@@ -350,10 +425,10 @@ impl Divergences {
                 }
             };
             let reason = resolve(&entry, &d.reason, &d.what, &d.spec)?;
-            if !modes(d.authority)
-                .into_iter()
-                .all(|mode| seen.insert((d.port.clone(), d.scenario.clone(), mode)))
-            {
+            let scoped = versions(&entry, &d.versions)?;
+            if !modes(d.authority).into_iter().all(|mode| {
+                seen.insert((d.port.clone(), d.scenario.clone(), mode, d.versions.clone()))
+            }) {
                 return Err(invalid(entry, "is declared twice".into()));
             }
             entries.push(Divergence {
@@ -365,6 +440,7 @@ impl Divergences {
                 what: reason.what,
                 spec: reason.spec,
                 authority: d.authority,
+                versions: scoped,
             });
         }
         let mut differences = Vec::new();
@@ -377,8 +453,15 @@ impl Divergences {
                 return Err(invalid(entry, "has an empty `artifact`".into()));
             }
             let reason = resolve(&entry, &d.reason, &d.what, &d.spec)?;
+            let scoped = versions(&entry, &d.versions)?;
             if !modes(d.authority).into_iter().all(|mode| {
-                seen.insert((d.port.clone(), d.artifact.clone(), d.scenario.clone(), mode))
+                seen.insert((
+                    d.port.clone(),
+                    d.artifact.clone(),
+                    d.scenario.clone(),
+                    mode,
+                    d.versions.clone(),
+                ))
             }) {
                 return Err(invalid(entry, "is declared twice".into()));
             }
@@ -390,6 +473,7 @@ impl Divergences {
                 what: reason.what,
                 spec: reason.spec,
                 authority: d.authority,
+                versions: scoped,
             });
         }
         let mut explore = Vec::new();
@@ -477,6 +561,20 @@ impl Divergences {
             .find(|d| d.port == port && d.scenario == scenario)
     }
 
+    /// The declaration for this port and scenario that holds for the
+    /// build, or else one that does not (whose range the build is outside).
+    pub fn find_for(&self, port: &str, scenario: &str, build: &BuildScope) -> Option<&Divergence> {
+        let mut declared = self
+            .entries
+            .iter()
+            .filter(|d| d.port == port && d.scenario == scenario);
+        let all: Vec<&Divergence> = declared.by_ref().collect();
+        all.iter()
+            .find(|d| d.holds_for(build))
+            .or(all.first())
+            .copied()
+    }
+
     /// Every declaration for one port.
     pub fn for_port<'a>(&'a self, port: &'a str) -> impl Iterator<Item = &'a Divergence> + 'a {
         self.entries.iter().filter(move |d| d.port == port)
@@ -490,10 +588,25 @@ impl Divergences {
         artifact: &str,
         scenario: &str,
     ) -> Option<&Difference> {
+        self.find_difference_for(port, artifact, scenario, None)
+    }
+
+    /// As [`Divergences::find_difference`], among the declarations that
+    /// hold for the build (`None`: all of them).
+    pub fn find_difference_for(
+        &self,
+        port: &str,
+        artifact: &str,
+        scenario: &str,
+        build: Option<&BuildScope>,
+    ) -> Option<&Difference> {
         let of = |s: Option<&str>| {
-            self.differences
-                .iter()
-                .find(|d| d.port == port && d.covers(artifact) && d.scenario.as_deref() == s)
+            self.differences.iter().find(|d| {
+                d.port == port
+                    && d.covers(artifact)
+                    && d.scenario.as_deref() == s
+                    && build.is_none_or(|b| holds_for(&d.versions, b))
+            })
         };
         of(Some(scenario)).or_else(|| of(None))
     }
@@ -600,6 +713,33 @@ mod tests {
         let both_and_one = "[[divergence]]\nport = \"go\"\nscenario = \"S\"\nstep = \"Then x\"\nwhat = \"w\"\nspec = \"s\"\n\
              [[divergence]]\nport = \"go\"\nscenario = \"S\"\nstep = \"Then x\"\nwhat = \"w\"\nspec = \"s\"\nauthority = \"localhost\"\n";
         assert!(parse(both_and_one).is_err());
+    }
+
+    #[test]
+    fn a_declaration_may_hold_for_a_range_of_versions_only() {
+        let text = "[[divergence]]\nport = \"node\"\nkind = \"port-bug\"\nscenario = \"S\"\nstep = \"Then x\"\nwhat = \"old\"\nspec = \"s\"\nversions = \"<=7.2.4\"\n\
+             [[divergence]]\nport = \"node\"\nscenario = \"S\"\nstep = \"Then y\"\nwhat = \"new\"\nspec = \"s\"\nversions = \">=7.3.0\"\n\
+             [[difference]]\nport = \"go\"\nartifact = \"refusal\"\nwhat = \"w\"\nspec = \"s\"\nversions = \">=1.10.0, <1.11.0\"\n";
+        let d = parse(text).unwrap();
+        let at = |v: &str| d.find_for("node", "S", &BuildScope::release(v)).unwrap();
+        assert_eq!(at("7.2.1").what, "old");
+        assert!(at("7.2.4").holds_for(&BuildScope::release("7.2.4")));
+        assert_eq!(at("7.3.1").what, "new");
+        // Between the ranges neither holds; the first is still named.
+        let between = at("7.2.9");
+        assert!(!between.holds_for(&BuildScope::release("7.2.9")));
+        // MSAL Go's `v` is not part of the range.
+        let go = |v: &str| {
+            d.find_difference_for("go", "refusal", "T", Some(&BuildScope::release(v)))
+                .is_some()
+        };
+        assert!(go("v1.10.1"));
+        assert!(!go("v1.11.0"));
+        assert!(d.find_difference("go", "refusal", "T").is_some());
+        let err = parse(&ENTRY.replace("step =", "versions = \"seven\"\nstep ="))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not a semver range"), "{err}");
     }
 
     #[test]

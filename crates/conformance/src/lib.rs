@@ -9,6 +9,7 @@ pub mod divergences;
 pub mod driver_protocol;
 pub mod explore;
 pub mod matrix;
+pub mod port_build;
 pub mod port_driver;
 pub mod ports;
 pub mod reference_driver;

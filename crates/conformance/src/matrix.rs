@@ -7,6 +7,13 @@
 //! version and announce the protocol's core capabilities: a stale install or
 //! a package without fmi_path fails the port with that reason instead of
 //! turning every scenario into "not supported".
+//!
+//! A column is a port build ([`PortBuild`]): the default pin, a released
+//! version or a local build, installed first when it is not the default. A
+//! build that is not the default has its artifacts compared with the
+//! reference client's only, never with the port's snapshots, which pin the
+//! default build ([`Section::Build`]); a build that cannot be installed is a
+//! broken column quoting its installer.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,11 +27,12 @@ use serde_json::Value;
 use crate::client_under_test::{ClientFactory, ClientUnderTest, DriverFailure};
 use crate::divergences::Divergences;
 use crate::driver_protocol::{Command, Hello};
+use crate::port_build::{BuildScope, BuildSource, PortBuild};
 use crate::port_driver::{Launch, PortDriver};
 use crate::ports::{Availability, PROTOCOL_CAPABILITIES, Port};
 use crate::scenario::{Evidence, ScenarioResult};
 use crate::suite::{OnFinished, Section};
-use crate::verdict::{self, Comparison, StaleDifference, Verdict};
+use crate::verdict::{self, ColumnResults, Comparison, StaleDifference, Verdict};
 
 /// What the matrix needs from the suite: run one section's (tag-filtered)
 /// scenarios with clients from the factory, calling back as each finishes.
@@ -64,8 +72,8 @@ pub type OnProgress = Arc<dyn Fn(&Progress) + Send + Sync>;
 pub struct MatrixOptions {
     /// The repository root (features, fixtures, snapshots, ports).
     pub root: PathBuf,
-    /// The ports to run, in column order.
-    pub ports: Vec<Port>,
+    /// The port builds to run, in column order ([`PortBuild::parse_list`]).
+    pub ports: Vec<PortBuild>,
     /// The in-process reference client's factory (the `rust` column).
     pub reference: ClientFactory,
     /// A port whose runtime is missing fails instead of being skipped.
@@ -105,11 +113,15 @@ pub struct CrossPort {
     pub stale: Vec<StaleDifference>,
 }
 
-/// One port's column (or the IdP section).
+/// One port build's column (or the IdP section).
 #[derive(Debug, Clone, Serialize)]
 pub struct PortColumn {
-    /// `idp`, `rust`, `python`, ...
+    /// `idp`, `rust`, `python`, ..., or a build that is not the default:
+    /// `node@7.2.4`, `node=../msal-node` ([`PortBuild::label`]).
     pub port: String,
+    /// The port build it ran (`None` for the IdP section).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build: Option<PortBuild>,
     /// Whether it ran, and what it gave.
     pub state: ColumnState,
 }
@@ -176,6 +188,8 @@ pub struct Counts {
     pub fail: usize,
     /// Declared, but did not fail as declared.
     pub stale: usize,
+    /// A declared port bug this build no longer has.
+    pub fixed: usize,
 }
 
 impl PortColumn {
@@ -198,6 +212,7 @@ impl PortColumn {
                 Verdict::KnownPortBug { .. } => c.known_port_bug += 1,
                 Verdict::Stale { .. } => c.stale += 1,
                 Verdict::NotSupported { .. } => c.not_supported += 1,
+                Verdict::FixedInThisBuild { .. } => c.fixed += 1,
             }
         }
         c.exercised = self.cells().len() - c.not_supported;
@@ -266,9 +281,11 @@ impl Matrix {
     }
 }
 
-/// Classifies one port's results against the declarations.
+/// Classifies one port build's results against the declarations (`build`
+/// `None`: every declaration holds, whatever its `versions`).
 pub fn classify(
     port: &str,
+    build: Option<&BuildScope>,
     results: Vec<ScenarioResult>,
     divergences: &Divergences,
     filtered: bool,
@@ -276,14 +293,19 @@ pub fn classify(
     let unknown = verdict::unknown_declarations(port, &results, divergences, filtered);
     let cells = results
         .into_iter()
-        .map(|r| cell(port, r, divergences))
+        .map(|r| cell(port, build, r, divergences))
         .collect();
     (cells, unknown)
 }
 
-fn cell(port: &str, r: ScenarioResult, divergences: &Divergences) -> Cell {
+fn cell(
+    port: &str,
+    build: Option<&BuildScope>,
+    r: ScenarioResult,
+    divergences: &Divergences,
+) -> Cell {
     Cell {
-        verdict: verdict::classify(port, &r, divergences),
+        verdict: verdict::classify_build(port, build, &r, divergences),
         id: r.id,
         feature: r.feature,
         scenario: r.scenario,
@@ -302,14 +324,20 @@ pub async fn run_matrix(
 ) -> Matrix {
     let idp = run_idp(options, &suite).await;
     let mut columns = Vec::new();
-    let mut observed: Vec<(String, Vec<ScenarioResult>)> = Vec::new();
-    for &port in &options.ports {
-        let (state, results) = run_port(options, port, divergences, &suite).await;
-        if let Some(results) = results {
-            observed.push((port.name().to_owned(), results));
+    let mut observed: Vec<Observed> = Vec::new();
+    for build in &options.ports {
+        let (state, results) = run_port(options, build, divergences, &suite).await;
+        if let (Some(results), ColumnState::Ran { version, .. }) = (results, &state) {
+            observed.push(Observed {
+                column: build.label(),
+                port: build.port,
+                scope: build.scope(version),
+                results,
+            });
         }
         columns.push(PortColumn {
-            port: port.name().to_owned(),
+            port: build.label(),
+            build: Some(build.clone()),
             state,
         });
     }
@@ -333,17 +361,29 @@ fn report(options: &MatrixOptions, progress: Progress) {
     }
 }
 
-/// A callback that classifies each finished scenario and reports it.
+/// What one column observed, for the cross-port comparison.
+struct Observed {
+    column: String,
+    port: Port,
+    scope: BuildScope,
+    results: Vec<ScenarioResult>,
+}
+
+/// A callback that classifies each finished scenario and reports it under
+/// `section` (the column's name).
 fn on_finished(
     options: &MatrixOptions,
     section: &str,
+    port: &str,
+    build: Option<BuildScope>,
     divergences: &Divergences,
 ) -> Option<OnFinished> {
     let progress = options.progress.clone()?;
     let section = section.to_owned();
+    let port = port.to_owned();
     let divergences = divergences.clone();
     Some(Arc::new(move |r: &ScenarioResult| {
-        let cell = cell(&section, r.clone(), &divergences);
+        let cell = cell(&port, build.as_ref(), r.clone(), &divergences);
         progress(&Progress::Finished {
             section: section.clone(),
             cell: Box::new(cell),
@@ -364,7 +404,7 @@ async fn run_idp(options: &MatrixOptions, suite: &SuiteRunner) -> Option<PortCol
     let state = match suite(
         Section::Idp,
         crate::suite::no_client(),
-        on_finished(options, name, &none),
+        on_finished(options, name, name, None, &none),
     )
     .await
     {
@@ -372,7 +412,7 @@ async fn run_idp(options: &MatrixOptions, suite: &SuiteRunner) -> Option<PortCol
         Ok(results) => ColumnState::Ran {
             library: "mock-entra".into(),
             version: env!("CARGO_PKG_VERSION").into(),
-            cells: classify(name, results, &none, true).0,
+            cells: classify(name, None, results, &none, true).0,
             unknown_divergences: vec![],
         },
         Err(reason) => ColumnState::Broken {
@@ -381,17 +421,38 @@ async fn run_idp(options: &MatrixOptions, suite: &SuiteRunner) -> Option<PortCol
     };
     Some(PortColumn {
         port: name.into(),
+        build: None,
         state,
     })
 }
 
-async fn run_port(
+/// Runs the suite against one column: installs the build if it is not the
+/// default, checks its driver's `hello`, runs the scenarios, classifies them.
+pub async fn run_port(
     options: &MatrixOptions,
-    port: Port,
+    build: &PortBuild,
     divergences: &Divergences,
     suite: &SuiteRunner,
 ) -> (ColumnState, Option<Vec<ScenarioResult>>) {
-    let factory = match port.availability(&options.root) {
+    let port = build.port;
+    let label = build.label();
+    let availability = if build.is_default() {
+        port.availability(&options.root)
+    } else {
+        let (installing, root) = (build.clone(), options.root.clone());
+        match tokio::task::spawn_blocking(move || installing.prepare(&root)).await {
+            Ok(Ok(availability)) => availability,
+            Ok(Err(e)) => {
+                let reason = format!("{label} could not be installed: {e}");
+                return (ColumnState::Broken { reason }, None);
+            }
+            Err(e) => {
+                let reason = format!("{label}: the installer's thread failed: {e}");
+                return (ColumnState::Broken { reason }, None);
+            }
+        }
+    };
+    let factory = match availability {
         Availability::InProcess => options.reference.clone(),
         Availability::Driver(launch) => driver_factory(port, launch, options.command_timeout),
         Availability::Missing { reason } if options.require_ports => {
@@ -400,23 +461,48 @@ async fn run_port(
         }
         Availability::Missing { reason } => return (ColumnState::Skipped { reason }, None),
     };
-    let hello = match preflight(options, port, &factory).await {
+    let hello = match preflight(options, build, &factory).await {
         Ok(hello) => hello,
         Err(reason) => return (ColumnState::Broken { reason }, None),
     };
+    let scope = build.scope(&hello.version);
     report(
         options,
         Progress::Started {
-            section: port.name().into(),
-            detail: format!("{} {}", hello.library, hello.version),
+            section: label.clone(),
+            detail: format!(
+                "{} {}{}",
+                hello.library,
+                hello.version,
+                if build.is_local() {
+                    " (local build)"
+                } else {
+                    ""
+                }
+            ),
         },
     );
-    let section = Section::Port(port.name().to_owned());
-    let callback = on_finished(options, port.name(), divergences);
+    let section = if build.is_default() {
+        Section::Port(port.name().to_owned())
+    } else {
+        Section::Build(port.name().to_owned())
+    };
+    let callback = on_finished(
+        options,
+        &label,
+        port.name(),
+        Some(scope.clone()),
+        divergences,
+    );
     match suite(section, factory, callback).await {
         Ok(results) => {
-            let (cells, unknown_divergences) =
-                classify(port.name(), results.clone(), divergences, options.filtered);
+            let (cells, unknown_divergences) = classify(
+                port.name(),
+                Some(&scope),
+                results.clone(),
+                divergences,
+                options.filtered,
+            );
             let state = ColumnState::Ran {
                 library: hello.library,
                 version: hello.version,
@@ -471,22 +557,26 @@ fn snapshot_body(text: &str) -> Option<Value> {
 fn cross_port(
     root: &Path,
     authority: crate::authority::AuthorityMode,
-    observed: &[(String, Vec<ScenarioResult>)],
+    observed: &[Observed],
     divergences: &Divergences,
     filtered: bool,
 ) -> CrossPort {
     let reference = reference_artifacts(root, authority);
-    let ports: Vec<(&str, &[ScenarioResult])> = observed
+    let ports: Vec<ColumnResults<'_>> = observed
         .iter()
-        .filter(|(port, _)| port != crate::reference_driver::PORT)
-        .map(|(port, results)| (port.as_str(), results.as_slice()))
+        .filter(|o| o.port.is_real())
+        .map(|o| ColumnResults {
+            column: &o.column,
+            port: o.port.name(),
+            build: Some(&o.scope),
+            results: &o.results,
+        })
         .collect();
     let comparisons = verdict::compare(&reference, &ports, divergences);
     let stale = if filtered {
         vec![]
     } else {
-        let ran: Vec<&str> = ports.iter().map(|(p, _)| *p).collect();
-        verdict::stale_differences(&ran, &comparisons, divergences)
+        verdict::stale_differences(&ports, &comparisons, divergences)
     };
     let reference_dir = format!(
         "{}/",
@@ -509,13 +599,15 @@ fn driver_factory(port: Port, launch: Launch, timeout: Duration) -> ClientFactor
     })
 }
 
-/// Asks the client who it is and checks it against the pin and the
-/// protocol's core capabilities.
+/// Asks the client who it is and checks it against the build (the pin for
+/// the default build, the version asked for a released one, the port's
+/// library for a local one) and the protocol's core capabilities.
 async fn preflight(
     options: &MatrixOptions,
-    port: Port,
+    build: &PortBuild,
     factory: &ClientFactory,
 ) -> Result<Hello, String> {
+    let port = build.port;
     let name = port.name();
     let mut client = factory().await.map_err(|e| e.to_string())?;
     let hello = hello(client.as_mut()).await?;
@@ -526,17 +618,43 @@ async fn preflight(
             hello.port
         ));
     }
-    let pin = port
-        .pinned_version(&options.root)
-        .map_err(|e| e.to_string())?;
-    if let Some(pin) = pin
-        && hello.version != pin
-    {
+    match &build.source {
+        BuildSource::Default => {
+            let pin = port
+                .pinned_version(&options.root)
+                .map_err(|e| e.to_string())?;
+            if let Some(pin) = pin
+                && hello.version != pin
+            {
+                return Err(format!(
+                    "{} {} is installed, but {} pins {pin}: re-run `bash ports/install.sh`",
+                    hello.library,
+                    hello.version,
+                    port.pin_file().unwrap_or("the pin file"),
+                ));
+            }
+        }
+        BuildSource::Release(version) if hello.version != *version => {
+            return Err(format!(
+                "{} {} is installed for {}, not {version}: delete {} to reinstall it",
+                hello.library,
+                hello.version,
+                build.label(),
+                build
+                    .install_dir(&options.root)
+                    .map(|d| d.display().to_string())
+                    .unwrap_or_default(),
+            ));
+        }
+        BuildSource::Release(_) | BuildSource::Local(_) => {}
+    }
+    if hello.library != port.library() {
         return Err(format!(
-            "{} {} is installed, but {} pins {pin}: re-run `bash ports/install.sh`",
+            "{} loaded {} {}, not {}",
+            build.label(),
             hello.library,
             hello.version,
-            port.pin_file().unwrap_or("the pin file"),
+            port.library()
         ));
     }
     if port.is_real() {
@@ -581,6 +699,7 @@ mod tests {
             idp: None,
             columns: vec![PortColumn {
                 port: "java".into(),
+                build: Some(PortBuild::default_of(Port::Java)),
                 state,
             }],
             cross_port: CrossPort::default(),
@@ -649,7 +768,7 @@ mod preflight_tests {
     fn options(root: PathBuf) -> MatrixOptions {
         MatrixOptions {
             root,
-            ports: vec![Port::Python],
+            ports: vec![PortBuild::default_of(Port::Python)],
             reference: factory(serde_json::json!({})),
             require_ports: false,
             filtered: false,
@@ -688,7 +807,7 @@ mod preflight_tests {
         let root = root_pinning("1.39.0");
         let hello = preflight(
             &options(root.clone()),
-            Port::Python,
+            &PortBuild::default_of(Port::Python),
             &factory(python_hello("1.39.0", &ALL_CORE)),
         )
         .await
@@ -702,7 +821,7 @@ mod preflight_tests {
         let root = root_pinning("1.40.0");
         let err = preflight(
             &options(root.clone()),
-            Port::Python,
+            &PortBuild::default_of(Port::Python),
             &factory(python_hello("1.39.0", &ALL_CORE)),
         )
         .await
@@ -719,9 +838,13 @@ mod preflight_tests {
     async fn a_package_without_fmi_path_fails_readably() {
         let root = root_pinning("1.30.0");
         let old = python_hello("1.30.0", &["secret", "certificate", "silent", "cache"]);
-        let err = preflight(&options(root.clone()), Port::Python, &factory(old))
-            .await
-            .unwrap_err();
+        let err = preflight(
+            &options(root.clone()),
+            &PortBuild::default_of(Port::Python),
+            &factory(old),
+        )
+        .await
+        .unwrap_err();
         assert!(
             err.contains("msal 1.30.0 lacks fmi_path, context_callback, user_fic"),
             "{err}"
@@ -753,7 +876,7 @@ mod installed_ports {
             };
             let options = MatrixOptions {
                 root: root.clone(),
-                ports: vec![port],
+                ports: vec![PortBuild::default_of(port)],
                 reference: driver_factory(port, launch.clone(), Duration::from_secs(60)),
                 require_ports: required,
                 filtered: false,
@@ -762,7 +885,7 @@ mod installed_ports {
                 authority: crate::authority::AuthorityMode::Production,
             };
             let factory = driver_factory(port, launch, Duration::from_secs(60));
-            let hello = preflight(&options, port, &factory)
+            let hello = preflight(&options, &PortBuild::default_of(port), &factory)
                 .await
                 .unwrap_or_else(|e| panic!("{}: {e}", port.name()));
             assert_eq!(hello.library, port.library(), "{}", port.name());

@@ -82,8 +82,16 @@ pub fn table(matrix: &Matrix) -> String {
         let _ = writeln!(out, "{line}");
     }
     out.push('\n');
+    // Builds (`node@7.2.4`) widen the name column past the port names.
+    let name_width = matrix
+        .columns
+        .iter()
+        .map(|c| c.port.len())
+        .max()
+        .unwrap_or(0)
+        .max(6);
     for column in &matrix.columns {
-        let _ = writeln!(out, "{}", column_summary(column));
+        let _ = writeln!(out, "{}", column_summary(column, name_width));
     }
     let cross = cross_port_text(matrix);
     if !cross.is_empty() {
@@ -143,7 +151,15 @@ pub fn versions_line(matrix: &Matrix) -> String {
         .map(|c| match &c.state {
             ColumnState::Ran {
                 library, version, ..
-            } => format!("{} {library} {version}", c.port),
+            } => format!(
+                "{} {library} {version}{}",
+                c.port,
+                if c.build.as_ref().is_some_and(|b| b.is_local()) {
+                    " (local)"
+                } else {
+                    ""
+                }
+            ),
             ColumnState::Skipped { .. } => format!("{} skipped", c.port),
             ColumnState::Broken { .. } => format!("{} BROKEN", c.port),
         })
@@ -240,12 +256,17 @@ pub fn legend() -> Vec<String> {
     lines
 }
 
-fn column_summary(column: &PortColumn) -> String {
+fn column_summary(column: &PortColumn, name_width: usize) -> String {
     match &column.state {
         ColumnState::Ran { version, cells, .. } => {
             let c = column.counts();
+            let fixed = if c.fixed > 0 {
+                format!(", {} fixed in this build", c.fixed)
+            } else {
+                String::new()
+            };
             format!(
-                "{:<6} {version:<8} exercised {} of {}: {} pass, {} divergent, {} known port bug, {} fail, {} stale; {} not supported",
+                "{:<name_width$} {version:<8} exercised {} of {}: {} pass, {} divergent, {} known port bug, {} fail, {} stale{fixed}; {} not supported",
                 column.port,
                 c.exercised,
                 cells.len(),
@@ -357,6 +378,18 @@ fn details(matrix: &Matrix) -> String {
                         let _ = writeln!(
                             out,
                             "STALE {port} · {name}: declared in fixtures/divergences.toml ({what}) but {outcome}; remove or fix the declaration"
+                        );
+                    }
+                    Verdict::FixedInThisBuild { what, spec, build } => {
+                        let e = &cell.evidence;
+                        let _ = writeln!(
+                            out,
+                            "{}",
+                            wrap(&format!(
+                                "fixed in this build {port} · {name}: declared known port bug ({what}, {spec}) passed in {build}; evidence: every step passed, {} requests reached the IdP, {} artifacts observed",
+                                e.requests.len(),
+                                e.artifacts.len()
+                            ))
                         );
                     }
                     Verdict::Pass | Verdict::NotSupported { .. } => {}
@@ -598,6 +631,12 @@ fn testcase(port: &str, cell: &Cell) -> String {
             "{open}><skipped type=\"not-supported\" message=\"not supported: the port lacks {}\"/></testcase>\n",
             xml(capability)
         ),
+        Verdict::FixedInThisBuild { what, spec, build } => format!(
+            "{open}><system-out>fixed in this build ({}): declared known port bug ({}): {}</system-out></testcase>\n",
+            xml(build),
+            xml(spec),
+            xml(what)
+        ),
     }
 }
 
@@ -626,6 +665,8 @@ pub(crate) mod sample {
     use serde_json::json;
 
     use crate::matrix::{Cell, ColumnState, CrossPort, Matrix, PortColumn};
+    use crate::port_build::PortBuild;
+    use crate::ports::Port;
     use crate::scenario::{Artifact, Evidence};
     use crate::verdict::{Comparison, Difference, PortArtifact, Verdict};
 
@@ -655,6 +696,7 @@ pub(crate) mod sample {
         Matrix {
             idp: Some(PortColumn {
                 port: "idp".into(),
+                build: None,
                 state: ColumnState::Ran {
                     library: "mock-entra".into(),
                     version: "0.1.0".into(),
@@ -665,6 +707,7 @@ pub(crate) mod sample {
             columns: vec![
                 PortColumn {
                     port: "rust".into(),
+                    build: Some(PortBuild::default_of(Port::Reference)),
                     state: ColumnState::Ran {
                         library: "msal-ref".into(),
                         version: "0.1.0".into(),
@@ -677,6 +720,7 @@ pub(crate) mod sample {
                 },
                 PortColumn {
                     port: "node".into(),
+                    build: Some(PortBuild::default_of(Port::Node)),
                     state: ColumnState::Ran {
                         library: "@azure/msal-node".into(),
                         version: "7.2.1".into(),
@@ -704,6 +748,7 @@ pub(crate) mod sample {
                 },
                 PortColumn {
                     port: "java".into(),
+                    build: Some(PortBuild::default_of(Port::Java)),
                     state: ColumnState::Skipped {
                         reason: "`java` is not on PATH".into(),
                     },

@@ -26,6 +26,7 @@ td.v a{color:inherit;text-decoration:none;display:block}
 .pass{background:#c8efc8}.fail{background:#f28b82;font-weight:bold}
 .divergent{background:#fde68a}.port-bug{background:#fbbf77}
 .stale{background:#e879f9;font-weight:bold}.not-supported{background:#e2e2e2;color:#555}
+.fixed{background:#7dd3fc}
 .skipped{background:#f4f4f4;color:#777}.broken{background:#b91c1c;color:#fff}.none{color:#999}
 ul.legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.4em}
 ul.legend li{padding:.15em .5em;border-radius:3px;border:1px solid #bbb}
@@ -98,6 +99,7 @@ fn legend(out: &mut String) {
         "port-bug",
         "not-supported",
         "stale",
+        "fixed",
     ];
     for ((_, long, meaning), class) in LEGEND.iter().zip(classes) {
         let _ = writeln!(
@@ -379,6 +381,15 @@ fn one_cell(out: &mut String, port: &str, cell: &Cell) {
                 out,
                 "<p>the port lacks <code>{}</code></p>",
                 esc(capability)
+            );
+        }
+        Verdict::FixedInThisBuild { what, spec, build } => {
+            let _ = writeln!(
+                out,
+                "<p class=\"reason\"><b>declared known port bug:</b> {} ({}) — every step passed in this build ({}); the evidence below is the passing run</p>",
+                esc(what),
+                esc(spec),
+                esc(build)
             );
         }
         Verdict::Pass => {}

@@ -42,6 +42,11 @@ pub enum Section {
     Idp,
     /// Every other scenario against one port, snapshots in `snapshots/<port>/`.
     Port(String),
+    /// Every other scenario against a build of the port that is not its
+    /// default (`node@7.2.4`, `node=PATH`): its artifacts are compared with
+    /// the reference client's (cross-port), not with `snapshots/<port>/`,
+    /// which pins the default build; nothing is written there.
+    Build(String),
 }
 
 impl Section {
@@ -49,7 +54,7 @@ impl Section {
     pub fn name(&self) -> &str {
         match self {
             Section::Idp => IDP_TAG,
-            Section::Port(port) => port,
+            Section::Port(port) | Section::Build(port) => port,
         }
     }
 
@@ -404,10 +409,11 @@ async fn run_here(opts: SuiteOptions) -> SuiteReport {
             Section::Idp => crate::port_driver::repo_root()
                 .join("snapshots")
                 .join(IDP_TAG),
-            Section::Port(port) => opts
+            Section::Port(port) | Section::Build(port) => opts
                 .authority
                 .snapshot_dir(&crate::port_driver::repo_root(), port),
         },
+        snapshots_unchecked: matches!(opts.section, Section::Build(_)),
         authority: opts.authority,
     }));
     let authority = opts.authority;

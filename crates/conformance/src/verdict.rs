@@ -8,7 +8,13 @@
 //!   `kind = "port-bug"`; failed at any other step: *FAIL* (a declaration
 //!   never absorbs a second problem);
 //! - declared but passed, or not supported so it cannot diverge: *STALE*,
-//!   and so is a declaration naming a scenario the suite does not have.
+//!   and so is a declaration naming a scenario the suite does not have;
+//! - a declared port bug that passed in a build the declaration does not
+//!   hold for (its version outside the declaration's `versions`) or in a
+//!   local build: *fixed in this build*, not a failure; a declared
+//!   divergence that passed there is a plain *pass*. A build outside the
+//!   range that fails at the declared step is a *FAIL*: the declaration
+//!   says that version does not have it.
 //!
 //! Across ports, per artifact (a snapshot: cache keys, stored entries,
 //! request wire, refusal): equal to the reference's pinned value, or a
@@ -21,7 +27,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::divergences::{DivergenceKind, Divergences};
+use crate::divergences::{Divergence, DivergenceKind, Divergences};
+use crate::port_build::BuildScope;
 use crate::scenario::{Outcome, ScenarioResult};
 
 /// One scenario × port.
@@ -72,6 +79,16 @@ pub enum Verdict {
         /// The capability.
         capability: String,
     },
+    /// A declared port bug passed in a build the declaration does not hold
+    /// for, or in a local build: this build fixes it.
+    FixedInThisBuild {
+        /// The declaration's what.
+        what: String,
+        /// The declaration's reference.
+        spec: String,
+        /// The build, and why the declaration does not hold for it.
+        build: String,
+    },
 }
 
 impl Verdict {
@@ -89,6 +106,7 @@ impl Verdict {
             Verdict::KnownPortBug { .. } => "known port bug",
             Verdict::Stale { .. } => "STALE",
             Verdict::NotSupported { .. } => "not supported",
+            Verdict::FixedInThisBuild { .. } => "fixed in this build",
         }
     }
 
@@ -101,6 +119,7 @@ impl Verdict {
             Verdict::KnownPortBug { .. } => "bug",
             Verdict::Stale { .. } => "STALE",
             Verdict::NotSupported { .. } => "n/s",
+            Verdict::FixedInThisBuild { .. } => "fixed",
         }
     }
 
@@ -113,12 +132,13 @@ impl Verdict {
             Verdict::KnownPortBug { .. } => "port-bug",
             Verdict::Stale { .. } => "stale",
             Verdict::NotSupported { .. } => "not-supported",
+            Verdict::FixedInThisBuild { .. } => "fixed",
         }
     }
 }
 
 /// Every verdict with its short form and meaning, for legends.
-pub const LEGEND: [(&str, &str, &str); 6] = [
+pub const LEGEND: [(&str, &str, &str); 7] = [
     ("pass", "pass", "every step passed, snapshots matched"),
     ("FAIL", "FAIL", "a step failed and nothing declares it"),
     (
@@ -141,16 +161,48 @@ pub const LEGEND: [(&str, &str, &str); 6] = [
         "STALE",
         "declared, but it passed or cannot run: fix the declaration",
     ),
+    (
+        "fixed",
+        "fixed in this build",
+        "a declared port bug passed in a build outside the declaration's versions, or a local one",
+    ),
 ];
 
-/// The verdict of one port's scenario.
+/// The verdict of one port's scenario, every declaration holding whatever
+/// its `versions`.
 pub fn classify(port: &str, result: &ScenarioResult, divergences: &Divergences) -> Verdict {
-    let declared = divergences.find(port, &result.scenario);
+    classify_build(port, None, result, divergences)
+}
+
+/// The verdict of one port's scenario in a build (`None`: every
+/// declaration holds, whatever its `versions`).
+pub fn classify_build(
+    port: &str,
+    build: Option<&BuildScope>,
+    result: &ScenarioResult,
+    divergences: &Divergences,
+) -> Verdict {
+    let declared = match build {
+        Some(b) => divergences.find_for(port, &result.scenario, b),
+        None => divergences.find(port, &result.scenario),
+    };
+    let holds = declared.is_some_and(|d| build.is_none_or(|b| d.holds_for(b)));
+    // A local build's version number may not say what it contains: a
+    // declaration passing there is news about the build, never stale.
+    let local = build.is_some_and(|b| b.local);
     match (&result.outcome, declared) {
         (Outcome::Passed, None) => Verdict::Pass,
-        (Outcome::Passed, Some(d)) => Verdict::Stale {
+        (Outcome::Passed, Some(d)) if holds && !local => Verdict::Stale {
             what: d.what.clone(),
             outcome: "passed".into(),
+        },
+        (Outcome::Passed, Some(d)) => match d.kind {
+            DivergenceKind::PortBug => Verdict::FixedInThisBuild {
+                what: d.what.clone(),
+                spec: d.spec.clone(),
+                build: why_not_held(d, build),
+            },
+            DivergenceKind::Divergence => Verdict::Pass,
         },
         (Outcome::Failed { step, message }, None) => Verdict::Fail {
             step: step.clone(),
@@ -166,6 +218,20 @@ pub fn classify(port: &str, result: &ScenarioResult, divergences: &Divergences) 
                     DivergenceKind::PortBug => "a known port bug",
                 },
                 d.step
+            ),
+        },
+        (Outcome::Failed { step, message }, Some(d)) if !holds => Verdict::Fail {
+            step: step.clone(),
+            message: format!(
+                "{message}\n(declared {} at this step for {port} {} only; {})",
+                match d.kind {
+                    DivergenceKind::Divergence => "divergent",
+                    DivergenceKind::PortBug => "a known port bug",
+                },
+                d.versions
+                    .as_ref()
+                    .map_or_else(String::new, ToString::to_string),
+                why_not_held(d, build)
             ),
         },
         (Outcome::Failed { step, message }, Some(d)) => match d.kind {
@@ -185,10 +251,25 @@ pub fn classify(port: &str, result: &ScenarioResult, divergences: &Divergences) 
         (Outcome::NotSupported { capability }, None) => Verdict::NotSupported {
             capability: capability.clone(),
         },
+        (Outcome::NotSupported { capability }, Some(_)) if !holds || local => {
+            Verdict::NotSupported {
+                capability: capability.clone(),
+            }
+        }
         (Outcome::NotSupported { capability }, Some(d)) => Verdict::Stale {
             what: d.what.clone(),
             outcome: format!("not supported (no {capability}), so it cannot diverge"),
         },
+    }
+}
+
+/// The build, and why a declaration does not hold for it.
+fn why_not_held(d: &Divergence, build: Option<&BuildScope>) -> String {
+    match (build, &d.versions) {
+        (Some(b), _) if b.local => format!("local build, {}", b.version),
+        (Some(b), Some(range)) => format!("{}, outside {range}", b.version),
+        (Some(b), None) => b.version.clone(),
+        (None, _) => "any build".into(),
     }
 }
 
@@ -286,18 +367,44 @@ pub struct StaleDifference {
     pub what: String,
 }
 
+/// One column's results, for the cross-port comparison.
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnResults<'a> {
+    /// The column (`node`, `node@7.2.4`, `node=../msal-node`).
+    pub column: &'a str,
+    /// Its port, as declarations name it (`node`).
+    pub port: &'a str,
+    /// Its build (`None`: every declaration holds, whatever its `versions`).
+    pub build: Option<&'a BuildScope>,
+    /// What it observed.
+    pub results: &'a [ScenarioResult],
+}
+
+impl<'a> ColumnResults<'a> {
+    /// A column named after its port, every declaration holding.
+    pub fn port(port: &'a str, results: &'a [ScenarioResult]) -> ColumnResults<'a> {
+        ColumnResults {
+            column: port,
+            port,
+            build: None,
+            results,
+        }
+    }
+}
+
 /// Lines up every artifact the ports pinned against the reference's value
 /// (`reference`: snapshot name → value); artifacts the reference does not
 /// pin are not compared.
 pub fn compare(
     reference: &BTreeMap<String, Value>,
-    ports: &[(&str, &[ScenarioResult])],
+    columns: &[ColumnResults<'_>],
     divergences: &Divergences,
 ) -> Vec<Comparison> {
     let mut by_name: BTreeMap<String, Comparison> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
-    for (port, results) in ports {
-        for r in results.iter() {
+    for c in columns {
+        let port = c.port;
+        for r in c.results {
             for a in &r.evidence.artifacts {
                 let Some(want) = reference.get(&a.name) else {
                     continue;
@@ -307,7 +414,7 @@ pub fn compare(
                 let verdict = if differing.is_empty() {
                     Difference::Same
                 } else {
-                    match divergences.find_difference(port, kind, &r.scenario) {
+                    match divergences.find_difference_for(port, kind, &r.scenario, c.build) {
                         Some(d) => Difference::Expected {
                             what: d.what.clone(),
                             spec: d.spec.clone(),
@@ -328,7 +435,7 @@ pub fn compare(
                     }
                 });
                 entry.ports.push(PortArtifact {
-                    port: (*port).to_owned(),
+                    port: c.column.to_owned(),
                     value: a.value.clone(),
                     differing,
                     verdict,
@@ -350,27 +457,34 @@ fn base_kind(kind: &str) -> &str {
     }
 }
 
-/// Declared differences of `ports` (which ran the whole suite) that no
-/// compared artifact needed.
+/// Declared differences of the columns (which ran the whole suite) that
+/// no compared artifact needed. A local build's columns are left out: a
+/// maintainer's checkout changing an artifact is news, not a stale file.
 pub fn stale_differences(
-    ports: &[&str],
+    columns: &[ColumnResults<'_>],
     comparisons: &[Comparison],
     divergences: &Divergences,
 ) -> Vec<StaleDifference> {
     let mut out = Vec::new();
-    for port in ports {
-        for d in divergences.differences_for(port) {
+    for column in columns {
+        if column.build.is_some_and(|b| b.local) {
+            continue;
+        }
+        let held = divergences
+            .differences_for(column.port)
+            .filter(|d| column.build.is_none_or(|b| d.holds_for(b)));
+        for d in held {
             let used = comparisons.iter().any(|c| {
                 d.covers(&c.kind)
                     && d.scenario.as_ref().is_none_or(|s| *s == c.scenario)
                     && c.ports.iter().any(|p| {
-                        p.port == *port
+                        p.port == column.column
                             && matches!(&p.verdict, Difference::Expected { what, .. } if *what == d.what)
                     })
             });
             if !used {
                 out.push(StaleDifference {
-                    port: (*port).to_owned(),
+                    port: column.column.to_owned(),
                     artifact: d.artifact.clone(),
                     scenario: d.scenario.clone(),
                     what: d.what.clone(),
@@ -544,6 +658,75 @@ mod tests {
     }
 
     #[test]
+    fn a_declared_bug_passing_outside_its_versions_or_locally_is_fixed_in_this_build() {
+        let text = "[[divergence]]\nport = \"node\"\nkind = \"port-bug\"\nscenario = \"bug\"\nwhat = \"no fmiPath\"\nspec = \"§3\"\nstep = \"Then x\"\nversions = \"<=7.2.4\"\n\
+            [[divergence]]\nport = \"node\"\nkind = \"port-bug\"\nscenario = \"any version\"\nwhat = \"w\"\nspec = \"§4\"\nstep = \"Then x\"\n\
+            [[divergence]]\nport = \"node\"\nscenario = \"chosen\"\nwhat = \"layout\"\nspec = \"§4\"\nstep = \"Then x\"\nversions = \"<=7.2.4\"\n";
+        let d = Divergences::parse(text, Path::new("t.toml")).unwrap();
+        let old = BuildScope::release("7.2.1");
+        let new = BuildScope::release("7.3.0");
+        let local = BuildScope {
+            version: "7.2.1".into(),
+            local: true,
+        };
+        let verdict = |build: &BuildScope, scenario: &str, outcome: Outcome| {
+            classify_build("node", Some(build), &result(scenario, outcome), &d)
+        };
+        // Inside the range: as without versions.
+        assert_eq!(
+            verdict(&old, "bug", failed_at("Then x")).label(),
+            "known port bug"
+        );
+        assert_eq!(verdict(&old, "bug", Outcome::Passed).label(), "STALE");
+        // Outside it, passing: fixed, not a failure, and says why.
+        let fixed = verdict(&new, "bug", Outcome::Passed);
+        assert_eq!(fixed.label(), "fixed in this build");
+        assert!(!fixed.is_failure());
+        match fixed {
+            Verdict::FixedInThisBuild { what, build, .. } => {
+                assert_eq!(what, "no fmiPath");
+                assert_eq!(build, "7.3.0, outside <=7.2.4");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Outside it, failing at the declared step: the range says this
+        // version has no such bug.
+        match verdict(&new, "bug", failed_at("Then x")) {
+            Verdict::Fail { message, .. } => assert!(
+                message.contains("for node <=7.2.4 only; 7.3.0, outside <=7.2.4"),
+                "{message}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        // A local build: still failing is the known bug, passing is fixed,
+        // even for a declaration without versions.
+        assert_eq!(
+            verdict(&local, "bug", failed_at("Then x")).label(),
+            "known port bug"
+        );
+        assert_eq!(
+            verdict(&local, "bug", Outcome::Passed).label(),
+            "fixed in this build"
+        );
+        assert_eq!(
+            verdict(&local, "any version", Outcome::Passed).label(),
+            "fixed in this build"
+        );
+        assert_eq!(
+            verdict(&new, "any version", Outcome::Passed).label(),
+            "STALE"
+        );
+        // A divergence no longer there is a plain pass outside its range.
+        assert_eq!(verdict(&new, "chosen", Outcome::Passed).label(), "pass");
+        assert_eq!(verdict(&old, "chosen", Outcome::Passed).label(), "STALE");
+        let n_s = Outcome::NotSupported {
+            capability: "c".into(),
+        };
+        assert_eq!(verdict(&new, "bug", n_s.clone()).label(), "not supported");
+        assert_eq!(verdict(&old, "bug", n_s).label(), "STALE");
+    }
+
+    #[test]
     fn a_failure_at_another_step_is_not_absorbed() {
         let d = declared(&[("node", "S")]);
         assert_eq!(
@@ -598,8 +781,11 @@ mod tests {
             pinned("s", "refusal", json!({"status": null})),
         ];
         let go = [pinned("s", "refusal", json!({"status": 400}))];
-        let ports: Vec<(&str, &[ScenarioResult])> =
-            vec![("python", &python), ("node", &node), ("go", &go)];
+        let ports = [
+            ColumnResults::port("python", &python),
+            ColumnResults::port("node", &node),
+            ColumnResults::port("go", &go),
+        ];
         let c = compare(&reference, &ports, &d);
         assert_eq!(c.len(), 2);
         let keys = &c[0];
@@ -611,7 +797,7 @@ mod tests {
         assert_eq!(refusal.ports[0].port, "node");
         assert_eq!(refusal.ports[0].verdict, Difference::New);
         assert_eq!(refusal.ports[0].differing, ["status"]);
-        let stale = stale_differences(&["node", "go"], &c, &d);
+        let stale = stale_differences(&ports[1..], &c, &d);
         assert_eq!(stale.len(), 1);
         assert_eq!(
             (stale[0].port.as_str(), stale[0].what.as_str()),

@@ -27,6 +27,10 @@ pub struct SuiteContext {
     pub factory: ClientFactory,
     /// The mode's snapshot folder for the port (`AuthorityMode::snapshot_dir`).
     pub snapshot_dir: PathBuf,
+    /// A build that is not the port's default: its artifacts are recorded
+    /// for the cross-port comparison, never checked against or written to
+    /// the port's snapshots (those pin the default build).
+    pub snapshots_unchecked: bool,
     /// Which authority the clients get.
     pub authority: AuthorityMode,
 }
