@@ -12,14 +12,14 @@ use std::time::Duration;
 use anyhow::Context as _;
 use conformance::divergences::{self, Divergences};
 use conformance::explore::{ExploreOptions, explore, summary_text};
+use conformance::port_build::PortBuild;
 use conformance::port_driver::repo_root;
-use conformance::ports;
 
 #[derive(clap::Args)]
 pub struct ExploreArgs {
-    /// Which ports to compare with the reference client: python, node, java, go, or all (as `run --port`).
-    #[arg(long, default_value = "all")]
-    port: String,
+    /// Which port builds to compare with the reference client, as `run --port` takes them: python, node, java, go, all; NAME@VERSION; NAME=PATH. Comma-separated and repeatable.
+    #[arg(long, value_name = "BUILDS", default_value = "all", action = clap::ArgAction::Append)]
+    port: Vec<String>,
     /// How many sessions to draw.
     #[arg(long, default_value_t = 100)]
     cases: u64,
@@ -48,8 +48,7 @@ pub struct ExploreArgs {
 
 pub fn run(args: ExploreArgs) -> anyhow::Result<ExitCode> {
     let root = repo_root();
-    // The same port selection as `run --port`, in one place.
-    let ports = ports::select(&args.port)?;
+    let ports = PortBuild::parse_list(&args.port.join(","))?;
     let path = if args.divergences.is_absolute() {
         args.divergences.clone()
     } else {

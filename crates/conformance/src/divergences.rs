@@ -227,9 +227,17 @@ pub struct ExploreDeclaration {
     pub what: String,
     /// Where the protocol says what is right (`docs/protocol.md §n`).
     pub spec: String,
+    /// The port versions it holds for; absent, every version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub versions: Option<Versions>,
 }
 
 impl ExploreDeclaration {
+    /// Whether it holds for a build (its version is in `versions`).
+    pub fn holds_for(&self, build: &BuildScope) -> bool {
+        holds_for(&self.versions, build)
+    }
+
     /// Whether it covers a disagreement at a step of this kind, in this aspect.
     pub fn covers(&self, step_kind: &str, observed: &str) -> bool {
         self.observed == observed
@@ -250,6 +258,7 @@ struct RawExplore {
     reason: Option<String>,
     what: Option<String>,
     spec: Option<String>,
+    versions: Option<String>,
 }
 
 /// A declaration as written: the reason inline or referenced.
@@ -503,6 +512,7 @@ impl Divergences {
                 ));
             }
             let reason = resolve(&entry, &d.reason, &d.what, &d.spec)?;
+            let scoped = versions(&entry, &d.versions)?;
             explore.push(ExploreDeclaration {
                 port: d.port.clone(),
                 kind: d.kind,
@@ -512,6 +522,7 @@ impl Divergences {
                 reason_id: d.reason.clone(),
                 what: reason.what,
                 spec: reason.spec,
+                versions: scoped,
             });
         }
         Ok(Divergences {
@@ -541,17 +552,18 @@ impl Divergences {
         }
     }
 
-    /// The `[[explore]]` declaration covering a disagreement of this port
-    /// at a step of this kind, in this aspect.
+    /// The `[[explore]]` declaration covering a disagreement of this port's
+    /// build at a step of this kind, in this aspect.
     pub fn find_explore(
         &self,
         port: &str,
+        build: &BuildScope,
         step_kind: &str,
         observed: &str,
     ) -> Option<&ExploreDeclaration> {
         self.explore
             .iter()
-            .find(|d| d.port == port && d.covers(step_kind, observed))
+            .find(|d| d.port == port && d.holds_for(build) && d.covers(step_kind, observed))
     }
 
     /// The declaration for this port and scenario, if any.

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use crate::client_under_test::{ClientFactory, ClientUnderTest};
 use crate::divergences::{Divergences, ExploreDeclaration};
 use crate::driver_protocol::{Command, Hello};
+use crate::port_build::{BuildScope, BuildSource, PortBuild};
 use crate::port_driver::PortDriver;
 use crate::ports::{Availability, Port};
 use compare::{Comparison, Disagreement, compare};
@@ -30,8 +31,9 @@ use run::{Observation, SessionError, run_session};
 pub struct ExploreOptions {
     /// The repository root (drivers run there).
     pub root: PathBuf,
-    /// The ports compared with the reference (`rust` itself is skipped).
-    pub ports: Vec<Port>,
+    /// The port builds compared with the reference (`rust` itself is
+    /// skipped), as `run --port` names them.
+    pub ports: Vec<PortBuild>,
     /// Seeds the sessions: the same seed, the same sessions.
     pub seed: u64,
     /// How many sessions.
@@ -166,8 +168,13 @@ pub enum ExploreError {
 /// One client compared with the reference: its name, and how to make a
 /// fresh one per session (`None`: it cannot run, `state` says why).
 pub struct Column {
-    /// The port's name, as declarations name it.
+    /// The column's label: the port, or the build (`node@7.2.1`, `node=PATH`).
     pub name: String,
+    /// The port's name, as declarations name it.
+    pub port: String,
+    /// The build as `versions = "…"` declarations see it (the version its
+    /// driver loaded).
+    pub scope: BuildScope,
     /// Makes a fresh client per session.
     pub factory: Option<ClientFactory>,
     /// Whether it runs.
@@ -183,6 +190,20 @@ fn driver_factory(
         let driver = PortDriver::new(port.name(), launch.clone(), None, timeout);
         Box::pin(async move { Ok(Box::new(driver) as Box<dyn ClientUnderTest>) })
     })
+}
+
+/// A released build must have loaded the version asked for: anything else
+/// would compare some other install under the build's name.
+fn loaded(build: &PortBuild, hello: Hello) -> Result<Hello, String> {
+    match &build.source {
+        BuildSource::Release(want) if hello.version != *want => Err(format!(
+            "{} loaded {} {}, not {want}",
+            build.label(),
+            hello.library,
+            hello.version
+        )),
+        _ => Ok(hello),
+    }
 }
 
 async fn hello(factory: &ClientFactory) -> Result<Hello, String> {
@@ -210,35 +231,58 @@ pub async fn explore(
     say: &mut dyn FnMut(String),
 ) -> Result<ExploreSummary, ExploreError> {
     let mut columns = Vec::new();
-    for &port in &options.ports {
+    for build in &options.ports {
+        let port = build.port;
         if port == Port::Reference {
             continue;
         }
-        let (factory, state) = match port.availability(&options.root) {
+        let label = build.label();
+        let availability = {
+            let (installing, root) = (build.clone(), options.root.clone());
+            match tokio::task::spawn_blocking(move || installing.prepare(&root)).await {
+                Ok(Ok(availability)) => availability,
+                Ok(Err(e)) => Availability::Missing {
+                    reason: format!("could not be installed: {e}"),
+                },
+                Err(e) => Availability::Missing {
+                    reason: format!("the installer's thread failed: {e}"),
+                },
+            }
+        };
+        let (factory, state, scope) = match availability {
             Availability::InProcess => continue,
             Availability::Driver(launch) => {
                 let f = driver_factory(port, launch, options.command_timeout);
-                match hello(&f).await {
+                match hello(&f).await.and_then(|h| loaded(build, h)) {
                     Ok(h) => (
                         Some(f),
                         PortState::Ran(format!("{} {}", h.library, h.version)),
+                        build.scope(&h.version),
                     ),
-                    Err(reason) => (None, PortState::Broken(reason)),
+                    Err(reason) => (None, PortState::Broken(reason), build.scope("")),
                 }
+            }
+            // A build asked for by version or path that did not install is
+            // broken, like a required default build that is missing.
+            Availability::Missing { reason } if !build.is_default() => {
+                (None, PortState::Broken(reason), build.scope(""))
             }
             Availability::Missing { reason } if options.require_ports => (
                 None,
                 PortState::Broken(format!("{reason}; required because FIC_REQUIRE_PORTS=1")),
+                build.scope(""),
             ),
-            Availability::Missing { reason } => (None, PortState::Skipped(reason)),
+            Availability::Missing { reason } => (None, PortState::Skipped(reason), build.scope("")),
         };
         say(match &state {
-            PortState::Ran(v) => format!("{}: {v}", port.name()),
-            PortState::Skipped(r) => format!("{}: skipped: {r}", port.name()),
-            PortState::Broken(r) => format!("{}: cannot run: {r}", port.name()),
+            PortState::Ran(v) => format!("{label}: {v}"),
+            PortState::Skipped(r) => format!("{label}: skipped: {r}"),
+            PortState::Broken(r) => format!("{label}: cannot run: {r}"),
         });
         columns.push(Column {
-            name: port.name().to_owned(),
+            name: label,
+            port: port.name().to_owned(),
+            scope,
             factory,
             state,
         });
@@ -309,7 +353,12 @@ pub async fn explore_columns(
                 Comparison::Differs(d) => d,
             };
             let port = column.name.as_str();
-            if let Some(decl) = declarations.find_explore(port, d.kind.name(), d.aspect.name()) {
+            if let Some(decl) = declarations.find_explore(
+                &column.port,
+                &column.scope,
+                d.kind.name(),
+                d.aspect.name(),
+            ) {
                 match summary.known.iter_mut().find(|k| k.declaration == *decl) {
                     Some(k) => k.sessions += 1,
                     None => {

@@ -108,6 +108,8 @@ fn columns() -> Vec<Column> {
     });
     vec![Column {
         name: "node".into(),
+        port: "node".into(),
+        scope: crate::port_build::BuildScope::release("7.2.1"),
         factory: Some(factory),
         state: PortState::Ran("fake".into()),
     }]
@@ -222,12 +224,17 @@ async fn a_declared_eviction_is_known_and_the_run_passes() {
 fn declarations_name_known_step_kinds_and_aspects() {
     let entry = "[[explore]]\nport = \"node\"\nsteps = [\"leg2\"]\nobserved = \"cache\"\nwhat = \"w\"\nspec = \"s\"\n";
     let d = declarations(entry);
-    assert!(d.find_explore("node", "leg2", "cache").is_some());
-    assert!(d.find_explore("node", "leg2", "source").is_none());
-    assert!(d.find_explore("node", "user_fic", "cache").is_none());
-    assert!(d.find_explore("go", "leg2", "cache").is_none());
+    let v = crate::port_build::BuildScope::release("7.2.1");
+    assert!(d.find_explore("node", &v, "leg2", "cache").is_some());
+    assert!(d.find_explore("node", &v, "leg2", "source").is_none());
+    assert!(d.find_explore("node", &v, "user_fic", "cache").is_none());
+    assert!(d.find_explore("go", &v, "leg2", "cache").is_none());
     let any_step = declarations(&entry.replace("steps = [\"leg2\"]\n", ""));
-    assert!(any_step.find_explore("node", "silent", "cache").is_some());
+    assert!(
+        any_step
+            .find_explore("node", &v, "silent", "cache")
+            .is_some()
+    );
     let err = |text: String| {
         Divergences::parse(&text, Path::new("t.toml"))
             .unwrap_err()
@@ -235,4 +242,24 @@ fn declarations_name_known_step_kinds_and_aspects() {
     };
     assert!(err(entry.replace("\"cache\"", "\"keys\"")).contains("observes \"keys\""));
     assert!(err(entry.replace("\"leg2\"", "\"leg4\"")).contains("step kind \"leg4\""));
+}
+
+#[test]
+fn an_explore_declaration_holds_only_for_its_versions() {
+    let d = declarations(
+        "[[explore]]\nport = \"node\"\nkind = \"port-bug\"\nobserved = \"cache\"\nversions = \"<=7.2.4\"\nwhat = \"w\"\nspec = \"s\"\n",
+    );
+    let scope = crate::port_build::BuildScope::release;
+    assert!(
+        d.find_explore("node", &scope("7.2.1"), "leg2", "cache")
+            .is_some()
+    );
+    assert!(
+        d.find_explore("node", &scope("7.2.4"), "leg2", "cache")
+            .is_some()
+    );
+    assert!(
+        d.find_explore("node", &scope("7.3.0"), "leg2", "cache")
+            .is_none()
+    );
 }
