@@ -10,8 +10,8 @@ use http::request::Parts;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
+use crate::error::MockError;
 use crate::pki::Pki;
-use crate::server::MockError;
 use crate::state::MockState;
 
 /// The public cloud's aliases, as instance discovery lists them.

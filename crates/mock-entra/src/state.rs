@@ -100,13 +100,9 @@ impl<V: Expires> Expiring<V> {
     }
 
     /// How many entries are kept.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.entries.len()
-    }
-
-    /// True when none is.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
     }
 }
 
@@ -183,6 +179,33 @@ pub struct MockState {
 }
 
 impl MockState {
+    /// A state serving the default directory as `https://localhost:443`,
+    /// its keys generated in (or loaded from) `dir`, with no listener: for
+    /// driving the router in-process (unit tests, the fuzz target).
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub(crate) fn offline(
+        dir: &std::path::Path,
+        jti_policy: JtiPolicy,
+    ) -> std::sync::Arc<MockState> {
+        const PORT: u16 = 443;
+        let pki = Pki::load_or_generate(dir, "localhost").expect("keys for an offline mock");
+        std::sync::Arc::new(MockState {
+            directory: Directory::default_directory(),
+            pki,
+            base_url: format!("https://localhost:{PORT}"),
+            host: "localhost".into(),
+            port: PORT,
+            journal: Journal::default(),
+            faults: Faults::default(),
+            clock: Clock::default(),
+            jti_policy,
+            seen_jti: Mutex::default(),
+            refresh_tokens: Mutex::default(),
+            timeouts: Timeouts::default(),
+            admin_token: None,
+        })
+    }
+
     /// The issuer of a tenant's tokens on the mock's own host.
     pub fn issuer(&self, tenant_id: &str) -> String {
         format!("{}/{tenant_id}/v2.0", self.base_url)
