@@ -241,8 +241,8 @@ pub struct App {
     /// For an agent: its blueprint's client id.
     pub blueprint: Option<String>,
     /// Its federated identity credential records (an agent's implicit record
-    /// for its blueprint's T1 is added at request time, see
-    /// [`Directory::federated_credentials`]).
+    /// for its blueprint's T1 is added at request time, by the federation
+    /// rules in `client_auth/federation.rs`).
     pub federated_credentials: Vec<FederatedCredential>,
     /// Subject-name/issuer (SNI) trust: certificate assertions whose `x5c`
     /// chains to the mock's CA and whose leaf's subject CN is one of these

@@ -15,6 +15,7 @@ pub mod aadsts;
 mod client_auth;
 mod clock;
 mod connection;
+mod credential;
 pub mod directory;
 mod discovery;
 mod entra_error;
@@ -40,8 +41,9 @@ mod token_issuer;
 mod token_request;
 
 pub use aadsts::Aadsts;
-pub use client_auth::{ClientAuthMethod, Credential};
+pub use client_auth::ClientAuthMethod;
 pub use clock::Clock;
+pub use credential::Credential;
 pub use directory::{Directory, DirectoryError};
 pub use entra_error::EntraError;
 pub use error::MockError;

@@ -8,7 +8,7 @@
 
 use fic_protocol::{FmiPathError, TOKEN_EXCHANGE_AUDIENCE};
 
-use crate::client_auth::{Credential, MAX_ASSERTION_LIFETIME_SECONDS};
+use crate::credential::Credential;
 use crate::jwt::JwtError;
 
 /// Why a request is refused. Tests match variants; the wire form (code,
@@ -181,10 +181,12 @@ pub enum Refusal {
         now: i64,
     },
     /// The assertion lives longer than the mock accepts.
-    #[error("{seconds} s; at most {MAX_ASSERTION_LIFETIME_SECONDS} s.")]
+    #[error("{seconds} s; at most {max} s.")]
     AssertionLifetimeTooLong {
         /// Its lifetime.
         seconds: i64,
+        /// The longest accepted.
+        max: i64,
     },
     /// The assertion has no (or an empty) `jti`.
     #[error("")]

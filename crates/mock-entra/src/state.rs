@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::clock::Clock;
 use crate::directory::{Directory, Tenant};
 use crate::faults::Faults;
+use crate::impersonation::Origin;
 use crate::journal::Journal;
 use crate::pki::Pki;
 
@@ -234,6 +235,38 @@ impl MockState {
             h.eq_ignore_ascii_case(&self.host) || h == "localhost" || h == "127.0.0.1"
         });
         scheme_ok && host_ok && url.port_or_known_default() == Some(self.port)
+    }
+}
+
+/// Where a request arrived decides the URLs and issuer it is answered
+/// with (the own listener or an impersonated public-cloud host).
+impl MockState {
+    /// `https://localhost:PORT` on the own listener, `https://{host}` on an
+    /// impersonated one.
+    pub fn base_url_at(&self, origin: Origin) -> String {
+        match origin {
+            Origin::Local => self.base_url.clone(),
+            Origin::Public(host) => host.base_url(),
+        }
+    }
+
+    /// The issuer of tokens minted for a request that arrived at `origin`.
+    pub fn issuer_at(&self, origin: Origin, tenant_id: &str) -> String {
+        match origin {
+            Origin::Local => self.issuer(tenant_id),
+            Origin::Public(_) => crate::impersonation::public_issuer(tenant_id),
+        }
+    }
+
+    /// Whether `url` names this mock where a request at `origin` may expect
+    /// it: on the own listener its scheme, host and port; as the public
+    /// cloud any of the aliases over https with no port other than 443
+    /// (Entra treats the aliases as one cloud).
+    pub fn names_this_mock(&self, origin: Origin, url: &url::Url) -> bool {
+        match origin {
+            Origin::Local => self.is_own_origin(url),
+            Origin::Public(_) => crate::impersonation::is_public_url(url),
+        }
     }
 }
 

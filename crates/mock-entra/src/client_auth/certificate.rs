@@ -90,7 +90,10 @@ pub(crate) fn check_assertion(
     let (start, exp) = check_times(jwt, now)?;
     let lifetime = exp.saturating_sub(start);
     if lifetime > MAX_ASSERTION_LIFETIME_SECONDS {
-        return Err(Refusal::AssertionLifetimeTooLong { seconds: lifetime });
+        return Err(Refusal::AssertionLifetimeTooLong {
+            seconds: lifetime,
+            max: MAX_ASSERTION_LIFETIME_SECONDS,
+        });
     }
     Ok(exp)
 }

@@ -20,6 +20,7 @@ pub(crate) mod token_binding;
 
 use fic_protocol::AssertionType;
 
+pub use crate::credential::Credential;
 use crate::directory::{App, Tenant};
 use crate::jwt::Jwt;
 use crate::refusal::Refusal;
@@ -73,17 +74,6 @@ pub struct PresentedCredential {
     pub method: Option<ClientAuthMethod>,
     /// The client assertion, decoded but not yet checked.
     pub assertion: Option<Jwt>,
-}
-
-/// What the client proved itself with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Credential {
-    /// A client secret (body or Basic).
-    Secret,
-    /// A client assertion signed with a certificate's key.
-    Certificate,
-    /// A token from this mock or a trusted issuer (T1 for an agent).
-    Federated,
 }
 
 #[derive(Debug, Clone)]
