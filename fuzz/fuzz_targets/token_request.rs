@@ -1,7 +1,7 @@
 //! Fuzzes the mock's token endpoint in-process: request parsing (form
 //! encoding, content type, parameters) and client/user assertion
-//! validation, through the public handler `mock_entra::token_endpoint::token`
-//! on an axum router, one `oneshot` per input.
+//! validation, through the mock's own router (`mock_entra::fuzzing`, the
+//! `fuzzing` feature), one `oneshot` per input.
 //!
 //! The first input byte picks what the rest becomes, so the fuzzer can get
 //! past signature checks and reach the claim checks behind them:
@@ -20,18 +20,15 @@
 
 #![no_main]
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use axum::Router;
 use axum::body::Body;
-use axum::routing::post;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use libfuzzer_sys::fuzz_target;
-use mock_entra::server::ConnInfo;
-use mock_entra::state::MockState;
-use mock_entra::{Directory, Journal, JtiPolicy};
+use mock_entra::fuzzing::Offline;
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -46,8 +43,7 @@ const BLUEPRINT_KEY: &str = include_str!("../../fixtures/certs/blueprint.key");
 struct World {
     runtime: tokio::runtime::Runtime,
     router: Router,
-    state: Arc<MockState>,
-    journal: Journal,
+    mock: Offline,
     blueprint_key: EncodingKey,
     _dir: tempfile::TempDir,
 }
@@ -56,38 +52,14 @@ fn world() -> &'static World {
     static WORLD: OnceLock<World> = OnceLock::new();
     WORLD.get_or_init(|| {
         let dir = tempfile::tempdir().expect("temp dir");
-        let pki = mock_entra::pki::Pki::load_or_generate(dir.path(), "localhost").expect("PKI");
-        let journal = Journal::default();
-        let state = Arc::new(MockState {
-            directory: Directory::default_directory(),
-            pki,
-            base_url: format!("https://localhost:{PORT}"),
-            host: "localhost".into(),
-            port: PORT,
-            journal: journal.clone(),
-            faults: Default::default(),
-            clock: Default::default(),
-            jti_policy: JtiPolicy::AllowIdenticalResend,
-            seen_jti: Mutex::default(),
-            refresh_tokens: Mutex::default(),
-            timeouts: Default::default(),
-            admin_token: None,
-        });
-        let router = Router::new()
-            .route(
-                "/{tenant}/oauth2/v2.0/token",
-                post(mock_entra::token_endpoint::token),
-            )
-            .layer(axum::Extension(ConnInfo::default()))
-            .with_state(state.clone());
+        let mock = Offline::new(dir.path());
         World {
             runtime: tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .expect("runtime"),
-            router,
-            state,
-            journal,
+            router: mock.router(),
+            mock,
             blueprint_key: EncodingKey::from_rsa_pem(BLUEPRINT_KEY.as_bytes()).expect("key"),
             _dir: dir,
         }
@@ -123,7 +95,7 @@ fn sign(header: &str, claims: &str, key: &EncodingKey) -> String {
 }
 
 fn blueprint_header() -> String {
-    let app = world().state.directory.app(BLUEPRINT).expect("blueprint");
+    let app = world().mock.directory().app(BLUEPRINT).expect("blueprint");
     serde_json::json!({"alg": "RS256", "typ": "JWT", "x5t#S256": app.certificates[0].x5t_s256})
         .to_string()
 }
@@ -137,7 +109,7 @@ fn blueprint_claims() -> String {
 }
 
 fn now() -> i64 {
-    world().state.clock.unix()
+    world().mock.now()
 }
 
 fn assertion_form(assertion: &str, client: &str) -> String {
@@ -174,14 +146,13 @@ fn request_for(data: &[u8]) -> Option<(String, Vec<u8>)> {
         }
         5 => {
             let claims: Value = serde_json::from_slice(rest).ok()?;
-            let t1 = mock_entra::token_issuer::sign(&w.state, &claims);
+            let t1 = w.mock.sign(&claims);
             (form, assertion_form(&t1, AGENT_A).into_bytes())
         }
         6 => {
             let claims: Value = serde_json::from_slice(rest).ok()?;
-            let t2 = mock_entra::token_issuer::sign(&w.state, &claims);
-            let t1 = mock_entra::token_issuer::sign(
-                &w.state,
+            let t2 = w.mock.sign(&claims);
+            let t1 = w.mock.sign(
                 &serde_json::json!({
                     "iss": format!("https://localhost:{PORT}/{TENANT}/v2.0"),
                     "aud": "api://AzureADTokenExchange",
@@ -217,7 +188,7 @@ fuzz_target!(|data: &[u8]| {
     else {
         return; // not a valid header value: never reaches a server
     };
-    let before = w.journal.len();
+    let before = w.mock.journal().len();
     let (status, bytes) = w.runtime.block_on(async {
         let response = w
             .router
@@ -242,7 +213,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(json["error"].is_string(), "{json}");
         assert!(json["error_codes"][0].is_u64(), "{json}");
     }
-    assert_eq!(w.journal.len(), before + 1, "one journal entry per request");
+    assert_eq!(w.mock.journal().len(), before + 1, "one journal entry per request");
     // Keep memory flat over millions of runs.
-    w.journal.clear();
+    w.mock.journal().clear();
 });

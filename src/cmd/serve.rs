@@ -8,8 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use mock_entra::state::Timeouts;
-use mock_entra::{Directory, JtiPolicy, MockConfig, MockEntra};
+use mock_entra::{Directory, JtiPolicy, MockConfig, MockEntra, Timeouts};
 
 #[derive(clap::Args)]
 pub struct ServeArgs {

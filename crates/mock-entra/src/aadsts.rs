@@ -6,6 +6,8 @@
 
 use http::StatusCode;
 
+use crate::refusal::Refusal;
+
 /// Where Entra's codes are listed.
 pub const ERROR_CODES_DOC: &str =
     "https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes";
@@ -509,6 +511,99 @@ impl Aadsts {
                 "[fic-harness] Injected fault.",
                 MOCK_OWN,
             ),
+        }
+    }
+}
+
+impl Refusal {
+    /// The catalogue entry this refusal answers with: the one place a
+    /// refusal meets its AADSTS code, `error`, HTTP status and message.
+    pub fn aadsts(&self) -> Aadsts {
+        use Refusal as R;
+        match self {
+            R::MissingParameter { .. } => Aadsts::MissingParameter,
+            R::UnreadableBody { .. }
+            | R::BodyNotUtf8
+            | R::BadPercentEncoding
+            | R::InvalidBasicCredentials
+            | R::SecretTwice
+            | R::SecretAndAssertion
+            | R::UnsupportedTokenType { .. } => Aadsts::MalformedRequest,
+            R::NoClientCredential => Aadsts::NoClientCredential,
+            R::InvalidClientSecret { .. } => Aadsts::InvalidSecret,
+            R::AppNotFound { .. } => Aadsts::AppNotFound,
+            R::MalformedAssertion(_)
+            | R::NotNumericDate { .. }
+            | R::X5cEmpty
+            | R::X5cEntryNotString
+            | R::X5cNotBase64
+            | R::FederatedTenantMismatch { .. } => Aadsts::MalformedAssertion,
+            R::AssertionAlgorithm { .. }
+            | R::CertificateNotFound { .. }
+            | R::X5cNotTheRegisteredCertificate
+            | R::X5cUntrusted { .. }
+            | R::UntrustedSubjectName { .. }
+            | R::UnusableKey { .. }
+            | R::ChainVerifier { .. }
+            | R::AssertionSignature { .. }
+            | R::FederatedAlgorithm
+            | R::FederatedSignature => Aadsts::AssertionSignature,
+            R::AssertionNotFromClient { .. } => Aadsts::AssertionAppIdMismatch,
+            R::AssertionAudience { .. } => Aadsts::AssertionAudience,
+            R::AssertionWithoutExp
+            | R::AssertionExpired { .. }
+            | R::AssertionNotYetValid { .. } => Aadsts::AssertionTimeRange,
+            R::NoFederatedRecords { .. } => Aadsts::NoMatchingFederatedRecord,
+            R::FederatedIssuerMismatch { .. } => Aadsts::FederatedIssuerMismatch,
+            R::FederatedAudienceMismatch { .. } => Aadsts::FederatedAudienceMismatch,
+            R::FederatedSubjectMismatch { .. } => Aadsts::FederatedSubjectMismatch,
+            R::UserTokenAsFederatedCredential => Aadsts::UserTokenAsFederatedCredential,
+            R::UnsupportedGrant { .. } => Aadsts::UnsupportedGrant,
+            R::UserCredentialCritical(_)
+            | R::UserCredentialAudience
+            | R::UserCredentialTenant { .. }
+            | R::UnknownRefreshToken
+            | R::RefreshTokenOfAnother => Aadsts::InvalidGrant,
+            R::UserNotFound { .. } | R::UserObjectNotFound { .. } | R::RefreshTokenUserGone => {
+                Aadsts::UserNotFound
+            }
+            R::ScopeNotDefault { .. } => Aadsts::ScopeNotDefault,
+            R::ScopeCount { .. }
+            | R::OpenidMissing
+            | R::NoResourceScope
+            | R::ScopesOfManyResources
+            | R::ScopeNotDefined { .. } => Aadsts::InvalidScope,
+            R::ResourceNotFound { .. } => Aadsts::ResourceNotFound,
+            R::UnknownTenant { .. } | R::NoTenantNamed { .. } => Aadsts::TenantNotFound,
+            R::UnknownInstance { .. } => Aadsts::UnknownInstance,
+            R::RefreshTokenExpired => Aadsts::RefreshTokenExpired,
+            R::UserCredentialMalformed(_)
+            | R::UserCredentialIssuer { .. }
+            | R::UserCredentialAlgorithm
+            | R::UserCredentialSignature
+            | R::UserCredentialWithoutExp => Aadsts::UserAssertionSignature,
+            R::UserCredentialExpired { .. } => Aadsts::UserAssertionTimeRange,
+            R::RequestTooLarge { .. } => Aadsts::RequestTooLarge,
+            R::DuplicateParameter { .. } => Aadsts::DuplicateParameter,
+            R::UnsupportedContentType { .. } => Aadsts::UnsupportedContentType,
+            R::UnsupportedAssertionType { .. } => Aadsts::UnsupportedAssertionType,
+            R::MissingJti => Aadsts::MissingJti,
+            R::JtiReplayed { .. } => Aadsts::ReplayedJti,
+            R::AssertionLifetimeTooLong { .. } => Aadsts::AssertionLifetimeTooLong,
+            R::InvalidFmiPath(_) => Aadsts::InvalidFmiPath,
+            R::JwtPopWithoutClientCertificate => Aadsts::JwtPopWithoutClientCertificate,
+            R::MtlsPopWithoutClientCertificate => Aadsts::MtlsPopWithoutClientCertificate,
+            R::ConflictingUserIdentifiers => Aadsts::ConflictingUserIdentifiers,
+            R::UserCredentialIssuedToAnother { .. } | R::UserCredentialAboutAnother { .. } => {
+                Aadsts::UserCredentialForAnotherClient
+            }
+            R::ConflictingClientIds { .. } => Aadsts::ConflictingClientIds,
+            R::NoSuchPath { .. } | R::MethodNotAllowed { .. } => Aadsts::NotFound,
+            R::BodyTimeout { .. } => Aadsts::RequestTimeout,
+            R::UserFicNotAgent { .. } | R::UserFicWithoutFederatedCredential { .. } => {
+                Aadsts::UserFicNotAgent
+            }
+            R::FmiPathNotAllowed { .. } => Aadsts::FmiPathNotAllowed,
         }
     }
 }

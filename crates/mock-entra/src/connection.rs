@@ -13,7 +13,6 @@ use axum::Router;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-use crate::server::ConnInfo;
 use crate::state::Timeouts;
 
 /// Accepts connections until `stopped` changes, and hands each one (Nagle
@@ -175,5 +174,26 @@ impl<T: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Watched<T> {
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<std::io::Result<()>> {
         std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// What the token endpoint learns from the connection rather than the
+/// request: the TLS client certificate (jwt-pop and `mtls_pop` bind to it).
+/// Plain HTTP connections have none.
+#[derive(Debug, Clone, Default)]
+pub struct ConnInfo {
+    /// x5t#S256 of the TLS client certificate, when one was presented.
+    pub client_cert_x5t_s256: Option<String>,
+}
+
+impl ConnInfo {
+    /// The facts of an accepted TLS connection.
+    pub(crate) fn of_tls(tls: &rustls::ServerConnection) -> ConnInfo {
+        ConnInfo {
+            client_cert_x5t_s256: tls
+                .peer_certificates()
+                .and_then(|c| c.first())
+                .map(|c| fic_protocol::thumbprint::x5t_s256(c)),
+        }
     }
 }

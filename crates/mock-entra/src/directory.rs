@@ -241,8 +241,8 @@ pub struct App {
     /// For an agent: its blueprint's client id.
     pub blueprint: Option<String>,
     /// Its federated identity credential records (an agent's implicit record
-    /// for its blueprint's T1 is added at request time, see
-    /// [`Directory::federated_credentials`]).
+    /// for its blueprint's T1 is added at request time, by the federation
+    /// rules in `client_auth/federation.rs`).
     pub federated_credentials: Vec<FederatedCredential>,
     /// Subject-name/issuer (SNI) trust: certificate assertions whose `x5c`
     /// chains to the mock's CA and whose leaf's subject CN is one of these
@@ -638,32 +638,6 @@ impl Directory {
     pub fn resource(&self, resource: &str) -> Option<&Resource> {
         find_resource(&self.resources, resource)
     }
-
-    /// The federated identity records `app` accepts, with `mock_issuer`
-    /// substituted for [`MOCK_ISSUER`]: explicit ones plus, for an agent, the
-    /// implicit record trusting its blueprint's T1 for the agent's own id.
-    pub fn federated_credentials(&self, app: &App, mock_issuer: &str) -> Vec<FederatedCredential> {
-        let mut records: Vec<FederatedCredential> = app
-            .federated_credentials
-            .iter()
-            .map(|f| FederatedCredential {
-                issuer: if f.issuer == MOCK_ISSUER {
-                    mock_issuer.to_owned()
-                } else {
-                    f.issuer.clone()
-                },
-                ..f.clone()
-            })
-            .collect();
-        if let Some(blueprint) = &app.blueprint {
-            records.push(FederatedCredential {
-                issuer: mock_issuer.to_owned(),
-                subject: fmi_subject(&app.tenant_id, blueprint, &app.client_id),
-                audience: TOKEN_EXCHANGE_AUDIENCE.to_owned(),
-            });
-        }
-        records
-    }
 }
 
 fn find_resource<'r>(resources: &'r [Resource], name: &str) -> Option<&'r Resource> {
@@ -711,7 +685,7 @@ mod tests {
         let carol = d.user_by_upn(&t.id, "carol@contoso.com").unwrap();
         assert_eq!(carol.upn, "Carol@Contoso.com");
         assert_eq!(carol.preferred_username, "carol@contoso.com");
-        let fics = d.federated_credentials(agent, "https://localhost:1/x/v2.0");
+        let fics = crate::client_auth::federation::records(agent, "https://localhost:1/x/v2.0");
         assert_eq!(
             fics[0].subject,
             "/eid1/c/pub/t/10c419d4-4a50-45b2-aa4e-919fb84df24f/a/3bf56293-fbb5-42bd-a407-248ba7431a8c/7a3b9c2d-1111-4e5f-8a9b-0c1d2e3f4a5b"
@@ -756,7 +730,10 @@ mod tests {
             .unwrap();
         assert_eq!(erin.display_name, "erin@partner.example");
         let agent = d.app("2c3d4e5f-6a7b-4c8d-8e9f-0a1b2c3d4e5f").unwrap();
-        assert_eq!(d.federated_credentials(agent, "https://mock/v2.0").len(), 1);
+        assert_eq!(
+            crate::client_auth::federation::records(agent, "https://mock/v2.0").len(),
+            1
+        );
     }
 
     /// The message for `toml`, which must be refused.

@@ -12,17 +12,21 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
 
-use crate::aadsts::Aadsts;
 use crate::entra_error::EntraError;
 use crate::impersonation::{self, Origin, PublicHost};
+use crate::refusal::Refusal;
 use crate::state::MockState;
 
 /// Tenant-independent authorities, served with Entra's `{tenantid}` issuer
 /// template.
 pub(crate) const MULTI_TENANT: [&str; 3] = ["common", "organizations", "consumers"];
 
-fn error(state: &MockState, origin: Origin, e: EntraError) -> Response {
-    e.into_response_with(&state.base_url_at(origin), None, state.clock.now())
+fn error(state: &MockState, origin: Origin, refusal: Refusal) -> Response {
+    EntraError::from(refusal).into_response_with(
+        &state.base_url_at(origin),
+        None,
+        state.clock.now(),
+    )
 }
 
 /// `GET /{tenant}/v2.0/.well-known/openid-configuration`: the endpoints
@@ -44,14 +48,7 @@ pub async fn openid_configuration(
     } else if let Some(tenant) = state.directory.tenant(&segment) {
         (state.issuer_at(origin, &tenant.id), tenant.id.clone())
     } else {
-        return error(
-            &state,
-            origin,
-            EntraError::new(
-                Aadsts::TenantNotFound,
-                format!("Tenant '{segment}' not found."),
-            ),
-        );
+        return error(&state, origin, Refusal::UnknownTenant { segment });
     };
     let base = format!("{base_url}/{path_tenant}");
     let mut document = json!({
@@ -101,7 +98,9 @@ pub async fn instance_discovery(
         return error(
             &state,
             origin,
-            EntraError::missing("authorization_endpoint"),
+            Refusal::MissingParameter {
+                parameter: "authorization_endpoint",
+            },
         );
     };
     let own = url::Url::parse(endpoint)
@@ -111,10 +110,9 @@ pub async fn instance_discovery(
         return error(
             &state,
             origin,
-            EntraError::new(
-                Aadsts::UnknownInstance,
-                format!("'{endpoint}' is not an authority this mock serves."),
-            ),
+            Refusal::UnknownInstance {
+                authority: endpoint.to_owned(),
+            },
         );
     };
     let tenant = url
@@ -164,14 +162,7 @@ pub async fn jwks(
         .any(|m| m.eq_ignore_ascii_case(&segment))
         || state.directory.tenant(&segment).is_some();
     if !known {
-        return error(
-            &state,
-            origin,
-            EntraError::new(
-                Aadsts::TenantNotFound,
-                format!("Tenant '{segment}' not found."),
-            ),
-        );
+        return error(&state, origin, Refusal::UnknownTenant { segment });
     }
     let key = &state.pki.signing;
     Json(json!({

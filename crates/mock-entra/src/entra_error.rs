@@ -10,6 +10,7 @@ use time::macros::format_description;
 use fic_protocol::EntraErrorBody;
 
 use crate::aadsts::Aadsts;
+use crate::refusal::Refusal;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("AADSTS{code}: {message}")]
@@ -26,6 +27,18 @@ pub struct EntraError {
     pub message: String,
     /// Seconds for a `Retry-After` header (fault injection only).
     pub retry_after: Option<u64>,
+}
+
+impl From<Refusal> for EntraError {
+    /// The refusal's catalogue entry ([`Refusal::aadsts`]) followed by its
+    /// detail, or, for the refusals Entra words whole, the detail alone.
+    fn from(refusal: Refusal) -> EntraError {
+        let mut error = EntraError::new(refusal.aadsts(), &refusal);
+        if refusal.replaces_message() {
+            error.message = refusal.to_string();
+        }
+        error
+    }
 }
 
 impl EntraError {
@@ -45,22 +58,6 @@ impl EntraError {
             message,
             retry_after: None,
         }
-    }
-
-    /// A catalogue entry whose whole message depends on the request.
-    pub fn worded(code: Aadsts, message: String) -> EntraError {
-        EntraError {
-            message,
-            ..EntraError::new(code, "")
-        }
-    }
-
-    /// AADSTS900144, worded as Entra words it.
-    pub fn missing(parameter: &str) -> EntraError {
-        let mut e = EntraError::new(Aadsts::MissingParameter, "");
-        e.message =
-            format!("The request body must contain the following parameter: '{parameter}'.");
-        e
     }
 
     /// The JSON error body Entra answers with (`error`, `error_description`,
@@ -144,7 +141,10 @@ mod tests {
             Some("https://localhost:1/error?code=7000215")
         );
         assert_eq!(
-            EntraError::missing("grant_type").status,
+            EntraError::from(Refusal::MissingParameter {
+                parameter: "grant_type"
+            })
+            .status,
             StatusCode::BAD_REQUEST
         );
     }

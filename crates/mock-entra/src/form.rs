@@ -4,8 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::aadsts::Aadsts;
-use crate::entra_error::EntraError;
+use crate::refusal::Refusal;
 
 /// Token request bodies larger than this get a 413; real ones are a few KB
 /// even with two chained assertions.
@@ -19,22 +18,17 @@ pub async fn read_body(
     body: axum::body::Body,
     limit: usize,
     timeout: Duration,
-) -> Result<bytes::Bytes, EntraError> {
+) -> Result<bytes::Bytes, Refusal> {
     let read = tokio::time::timeout(timeout, axum::body::to_bytes(body, limit)).await;
     match read {
         Ok(Ok(bytes)) => Ok(bytes),
-        Ok(Err(e)) if is_length_limit(&e) => Err(EntraError::new(
-            Aadsts::RequestTooLarge,
-            format!("At most {limit} bytes."),
-        )),
-        Ok(Err(e)) => Err(EntraError::new(
-            Aadsts::MalformedRequest,
-            format!("The request body could not be read: {e}."),
-        )),
-        Err(_) => Err(EntraError::new(
-            Aadsts::RequestTimeout,
-            format!("It must arrive within {} s.", timeout.as_secs()),
-        )),
+        Ok(Err(e)) if is_length_limit(&e) => Err(Refusal::RequestTooLarge { limit }),
+        Ok(Err(e)) => Err(Refusal::UnreadableBody {
+            reason: e.to_string(),
+        }),
+        Err(_) => Err(Refusal::BodyTimeout {
+            seconds: timeout.as_secs(),
+        }),
     }
 }
 
@@ -62,29 +56,20 @@ pub fn is_form_content_type(value: Option<&str>) -> bool {
 
 /// Parses `a=1&b=2`; refuses invalid UTF-8 (raw or percent-encoded) and
 /// repeated names.
-pub fn parse_form(body: &[u8]) -> Result<BTreeMap<String, String>, EntraError> {
+pub fn parse_form(body: &[u8]) -> Result<BTreeMap<String, String>, Refusal> {
     if std::str::from_utf8(body).is_err() {
-        return Err(EntraError::new(
-            Aadsts::MalformedRequest,
-            "The body is not UTF-8.",
-        ));
+        return Err(Refusal::BodyNotUtf8);
     }
     let mut out = BTreeMap::new();
     for (name, value) in form_urlencoded_pairs(body) {
         if name.contains('\u{FFFD}') || value.contains('\u{FFFD}') {
-            return Err(EntraError::new(
-                Aadsts::MalformedRequest,
-                "A parameter is not valid percent-encoded UTF-8.",
-            ));
+            return Err(Refusal::BadPercentEncoding);
         }
         if name.is_empty() {
             continue;
         }
         if out.contains_key(&name) {
-            return Err(EntraError::new(
-                Aadsts::DuplicateParameter,
-                format!("Parameter: '{name}'."),
-            ));
+            return Err(Refusal::DuplicateParameter { name });
         }
         out.insert(name, value);
     }
@@ -117,9 +102,12 @@ mod tests {
         let f =
             parse_form(b"grant_type=client_credentials&scope=api%3A%2F%2Fx%2F.default").unwrap();
         assert_eq!(f["scope"], "api://x/.default");
-        assert_eq!(parse_form(b"a=1&a=2").unwrap_err().code, 9990002);
-        assert_eq!(parse_form(b"a=%FF").unwrap_err().code, 9002313);
-        assert_eq!(parse_form(&[b'a', b'=', 0xC3]).unwrap_err().code, 9002313);
+        assert_eq!(
+            parse_form(b"a=1&a=2"),
+            Err(Refusal::DuplicateParameter { name: "a".into() })
+        );
+        assert_eq!(parse_form(b"a=%FF"), Err(Refusal::BadPercentEncoding));
+        assert_eq!(parse_form(&[b'a', b'=', 0xC3]), Err(Refusal::BodyNotUtf8));
         assert!(is_form_content_type(Some(
             "application/x-www-form-urlencoded; charset=utf-8"
         )));

@@ -1,21 +1,17 @@
 //! The three grants, after client authentication: what each requires and
 //! what it issues.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
-use fic_protocol::{
-    FmiPath, OIDC_SCOPES, OIDC_SCOPES_SUPPORTED, TOKEN_EXCHANGE_AUDIENCE, TokenType, form,
-};
+use fic_protocol::{FmiPath, OIDC_SCOPES, OIDC_SCOPES_SUPPORTED, TOKEN_EXCHANGE_AUDIENCE, form};
 
-use crate::aadsts::Aadsts;
-use crate::client_auth::{AuthenticatedClient, Credential, SKEW_SECONDS};
-use crate::directory::{App, Resource, Tenant, User};
-use crate::entra_error::EntraError;
-use crate::jwt::Jwt;
+use crate::client_auth::federation::{self, may_use_fmi_path};
+use crate::client_auth::{AuthenticatedClient, Credential, token_binding};
+use crate::directory::{Resource, Tenant, User};
+use crate::refusal::Refusal;
 use crate::state::MockState;
 use crate::token_issuer::{AppTokenRequest, UserTokenRequest, app_token, user_tokens};
+use crate::token_request::TokenRequest;
 
 /// What a grant works with: the authenticated client and the request.
 pub struct GrantContext<'s, 'r> {
@@ -23,44 +19,27 @@ pub struct GrantContext<'s, 'r> {
     pub state: &'s MockState,
     /// The tenant of the request's authority.
     pub tenant: &'s Tenant,
-    /// The form fields.
-    pub form: &'r BTreeMap<String, String>,
+    /// The request.
+    pub request: &'r TokenRequest,
     /// Who asked.
     pub client: AuthenticatedClient<'s>,
-    /// `x5t#S256` of the TLS client certificate, when one was presented: what
-    /// an `mtls_pop` token is bound to.
-    pub tls_client_x5t: Option<&'r str>,
-    /// Where the request arrived; decides the issuer of what is minted.
-    pub origin: crate::impersonation::Origin,
 }
 
 /// Entra reads a scope with no resource prefix as Microsoft Graph's.
 const GRAPH: &str = "https://graph.microsoft.com";
 
-fn required<'r>(form: &'r BTreeMap<String, String>, name: &str) -> Result<&'r str, EntraError> {
-    form.get(name)
-        .map(String::as_str)
+/// A field that must be present and not blank.
+fn required<'r>(value: Option<&'r str>, parameter: &'static str) -> Result<&'r str, Refusal> {
+    value
         .filter(|v| !v.trim().is_empty())
-        .ok_or_else(|| EntraError::missing(name))
-}
-
-/// Federated managed identity paths name agents under a blueprint: only a
-/// blueprint (an app some agent names as its blueprint) and an agent may
-/// ask for one.
-fn may_use_fmi_path(state: &MockState, app: &App) -> bool {
-    app.blueprint.is_some()
-        || state
-            .directory
-            .apps
-            .values()
-            .any(|a| a.blueprint.as_deref() == Some(app.client_id.as_str()))
+        .ok_or(Refusal::MissingParameter { parameter })
 }
 
 /// `client_credentials` (Legs 1 and 2): one `<resource>/.default` scope,
 /// an optional `fmi_path` (checked by [`fic_protocol::FmiPath::parse`], and
 /// only for blueprints and agents), an optional `token_type=mtls_pop`.
-pub fn client_credentials(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraError> {
-    let scope = required(ctx.form, form::SCOPE)?;
+pub fn client_credentials(ctx: &GrantContext<'_, '_>) -> Result<Value, Refusal> {
+    let scope = required(ctx.request.scope.as_deref(), form::SCOPE)?;
     // msal4j and MSAL Go add `openid profile offline_access` to every
     // request; Entra ignores OIDC scopes on client_credentials, and so do we.
     let scopes: Vec<&str> = scope
@@ -68,25 +47,19 @@ pub fn client_credentials(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraErro
         .filter(|s| !OIDC_SCOPES_SUPPORTED.contains(s))
         .collect();
     if scopes.is_empty() {
-        return Err(EntraError::missing(form::SCOPE));
+        return Err(Refusal::MissingParameter {
+            parameter: form::SCOPE,
+        });
     }
     if let Some(bad) = scopes.iter().find(|s| !s.ends_with("/.default")) {
-        // Entra's exact wording, as seen in its responses.
-        return Err(EntraError::worded(
-            Aadsts::ScopeNotDefault,
-            format!(
-                "The provided value for scope {bad} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."
-            ),
-        ));
+        return Err(Refusal::ScopeNotDefault {
+            scope: (*bad).to_owned(),
+        });
     }
     let [only] = scopes.as_slice() else {
-        return Err(EntraError::new(
-            Aadsts::InvalidScope,
-            format!(
-                "Client credential flows take one '<resource>/.default' scope; got {}.",
-                scopes.len()
-            ),
-        ));
+        return Err(Refusal::ScopeCount {
+            count: scopes.len(),
+        });
     };
     let resource_id = only.trim_end_matches("/.default");
     let (resource, roles): (&str, Vec<String>) =
@@ -97,38 +70,22 @@ pub fn client_credentials(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraErro
             let roles = ctx.state.directory.assigned_roles(ctx.client.app, r);
             (r.app_id_uri.as_str(), roles)
         };
-    let fmi_path = match ctx.form.get(form::FMI_PATH) {
+    let fmi_path = match &ctx.request.fmi_path {
         Some(p) => {
-            FmiPath::parse(p)
-                .map_err(|why| EntraError::new(Aadsts::InvalidFmiPath, why.to_string()))?;
-            if !may_use_fmi_path(ctx.state, ctx.client.app) {
-                return Err(EntraError::new(
-                    Aadsts::FmiPathNotAllowed,
-                    format!(
-                        "App '{}' is neither a blueprint nor an agent.",
-                        ctx.client.app.client_id
-                    ),
-                ));
+            FmiPath::parse(p).map_err(Refusal::InvalidFmiPath)?;
+            if !may_use_fmi_path(&ctx.state.directory, ctx.client.app) {
+                return Err(Refusal::FmiPathNotAllowed {
+                    client_id: ctx.client.app.client_id.clone(),
+                });
             }
             Some(p.as_str())
         }
         None => None,
     };
-    let bound_to = match ctx.form.get(form::TOKEN_TYPE).map(String::as_str) {
-        // Entra takes Bearer in these two spellings only; any other case
-        // is refused like an unknown type.
-        None | Some("bearer") | Some(TokenType::BEARER) => None,
-        Some(TokenType::MTLS_POP) => Some(
-            ctx.tls_client_x5t
-                .ok_or_else(|| EntraError::new(Aadsts::MtlsPopWithoutClientCertificate, ""))?,
-        ),
-        Some(other) => {
-            return Err(EntraError::new(
-                Aadsts::MalformedRequest,
-                format!("token_type '{other}' is not supported (bearer, mtls_pop)."),
-            ));
-        }
-    };
+    let bound_to = token_binding::bound_to(
+        ctx.request.token_type.as_deref(),
+        ctx.request.tls_client_x5t(),
+    )?;
     Ok(app_token(
         ctx.state,
         &AppTokenRequest {
@@ -139,18 +96,18 @@ pub fn client_credentials(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraErro
             fmi_path,
             azpacr: ctx.client.azpacr,
             bound_to,
-            origin: ctx.origin,
+            origin: ctx.request.origin,
         },
     ))
 }
 
-fn find_resource<'s>(state: &'s MockState, resource_id: &str) -> Result<&'s Resource, EntraError> {
-    state.directory.resource(resource_id).ok_or_else(|| {
-        EntraError::new(
-            Aadsts::ResourceNotFound,
-            format!("Resource '{resource_id}' is not registered in the directory."),
-        )
-    })
+fn find_resource<'s>(state: &'s MockState, resource_id: &str) -> Result<&'s Resource, Refusal> {
+    state
+        .directory
+        .resource(resource_id)
+        .ok_or_else(|| Refusal::ResourceNotFound {
+            resource: resource_id.to_owned(),
+        })
 }
 
 /// The resource scopes and OIDC scopes of a user flow's `scope`.
@@ -161,7 +118,7 @@ struct UserScopes<'s> {
     oidc: Vec<String>,
 }
 
-fn user_scopes<'s>(state: &'s MockState, scope: &str) -> Result<UserScopes<'s>, EntraError> {
+fn user_scopes<'s>(state: &'s MockState, scope: &str) -> Result<UserScopes<'s>, Refusal> {
     let mut oidc = Vec::new();
     let mut wanted: Vec<(&str, &str, &str)> = Vec::new();
     for s in scope.split_whitespace() {
@@ -175,25 +132,16 @@ fn user_scopes<'s>(state: &'s MockState, scope: &str) -> Result<UserScopes<'s>, 
         wanted.push((s, resource, name));
     }
     if !oidc.iter().any(|o| o == "openid") {
-        return Err(EntraError::new(
-            Aadsts::InvalidScope,
-            "A user flow must request 'openid'.",
-        ));
+        return Err(Refusal::OpenidMissing);
     }
     let Some((_, first_resource, _)) = wanted.first() else {
-        return Err(EntraError::new(
-            Aadsts::InvalidScope,
-            "No resource scope was requested.",
-        ));
+        return Err(Refusal::NoResourceScope);
     };
     if wanted
         .iter()
         .any(|(_, r, _)| !r.eq_ignore_ascii_case(first_resource))
     {
-        return Err(EntraError::new(
-            Aadsts::InvalidScope,
-            "The scopes name more than one resource.",
-        ));
+        return Err(Refusal::ScopesOfManyResources);
     }
     let resource = find_resource(state, first_resource)?;
     let mut names = Vec::new();
@@ -207,13 +155,10 @@ fn user_scopes<'s>(state: &'s MockState, scope: &str) -> Result<UserScopes<'s>, 
         {
             names.push(known.clone());
         } else {
-            return Err(EntraError::new(
-                Aadsts::InvalidScope,
-                format!(
-                    "Scope '{full}' is not defined on resource '{}'.",
-                    resource.app_id_uri
-                ),
-            ));
+            return Err(Refusal::ScopeNotDefined {
+                scope: (*full).to_owned(),
+                resource: resource.app_id_uri.clone(),
+            });
         }
     }
     names.dedup();
@@ -228,149 +173,60 @@ fn user_scopes<'s>(state: &'s MockState, scope: &str) -> Result<UserScopes<'s>, 
 /// `user_fic` (Leg 3): an agent authenticated with its T1 presents T2 and
 /// names one user (`username` or `user_id`); answers access, id and
 /// refresh token.
-pub fn user_fic(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraError> {
+pub fn user_fic(ctx: &GrantContext<'_, '_>) -> Result<Value, Refusal> {
     // Leg 3 is an agent's alone: an ordinary app, a blueprint, or an agent
     // proving itself some other way than with its T1 gets no user token.
     let client = &ctx.client;
     if client.app.blueprint.is_none() {
-        return Err(EntraError::new(
-            Aadsts::UserFicNotAgent,
-            format!("App '{}' is not an agent identity.", client.app.client_id),
-        ));
+        return Err(Refusal::UserFicNotAgent {
+            client_id: client.app.client_id.clone(),
+        });
     }
     if client.credential != Credential::Federated {
-        return Err(EntraError::new(
-            Aadsts::UserFicNotAgent,
-            format!(
-                "Agent '{}' authenticated with a {}, not a federated credential.",
-                client.app.client_id,
-                match client.credential {
-                    Credential::Secret => "secret",
-                    _ => "certificate",
+        return Err(Refusal::UserFicWithoutFederatedCredential {
+            client_id: client.app.client_id.clone(),
+            credential: client.credential,
+        });
+    }
+    let fields = &ctx.request.user;
+    let t2 = required(
+        fields.credential.as_ref().map(|c| c.secret()),
+        form::USER_FEDERATED_IDENTITY_CREDENTIAL,
+    )?;
+    let tenant_id = &ctx.tenant.id;
+    let directory = &ctx.state.directory;
+    let user =
+        match (
+            fields.username.as_ref().filter(|v| !v.is_empty()),
+            fields.user_id.as_ref().filter(|v| !v.is_empty()),
+        ) {
+            (Some(_), Some(_)) => return Err(Refusal::ConflictingUserIdentifiers),
+            (None, None) => {
+                return Err(Refusal::MissingParameter {
+                    parameter: form::USERNAME,
+                });
+            }
+            (Some(upn), None) => {
+                directory
+                    .user_by_upn(tenant_id, upn)
+                    .ok_or_else(|| Refusal::UserNotFound {
+                        upn: upn.clone(),
+                        tenant_id: tenant_id.clone(),
+                    })?
+            }
+            (None, Some(oid)) => directory.user_by_oid(tenant_id, oid).ok_or_else(|| {
+                Refusal::UserObjectNotFound {
+                    oid: oid.clone(),
+                    tenant_id: tenant_id.clone(),
                 }
-            ),
-        ));
-    }
-    let t2 = required(ctx.form, form::USER_FEDERATED_IDENTITY_CREDENTIAL)?;
-    let user = match (
-        ctx.form.get(form::USERNAME).filter(|v| !v.is_empty()),
-        ctx.form.get(form::USER_ID).filter(|v| !v.is_empty()),
-    ) {
-        (Some(_), Some(_)) => {
-            return Err(EntraError::new(
-                Aadsts::ConflictingUserIdentifiers,
-                "Both were sent.",
-            ));
-        }
-        (None, None) => return Err(EntraError::missing(form::USERNAME)),
-        (Some(upn), None) => ctx
-            .state
-            .directory
-            .user_by_upn(&ctx.tenant.id, upn)
-            .ok_or_else(|| {
-                EntraError::new(
-                    Aadsts::UserNotFound,
-                    format!(
-                        "User account '{upn}' does not exist in tenant '{}'.",
-                        ctx.tenant.id
-                    ),
-                )
             })?,
-        (None, Some(oid)) => ctx
-            .state
-            .directory
-            .user_by_oid(&ctx.tenant.id, oid)
-            .ok_or_else(|| {
-                EntraError::new(
-                    Aadsts::UserNotFound,
-                    format!(
-                        "User object '{oid}' does not exist in tenant '{}'.",
-                        ctx.tenant.id
-                    ),
-                )
-            })?,
-    };
-    let scopes = user_scopes(ctx.state, required(ctx.form, form::SCOPE)?)?;
-    check_user_credential(ctx, t2)?;
+        };
+    let scopes = user_scopes(
+        ctx.state,
+        required(ctx.request.scope.as_deref(), form::SCOPE)?,
+    )?;
+    federation::check_t2(ctx.state, ctx.tenant, client.app, t2)?;
     Ok(issue_user(ctx, user, &scopes))
-}
-
-/// T2: issued by this mock in this tenant (`iss` and `tid` agreeing),
-/// signed, current, app-only, for the token exchange audience, and the
-/// presenting agent's own (issued to it, about it).
-fn check_user_credential(ctx: &GrantContext<'_, '_>, raw: &str) -> Result<(), EntraError> {
-    let bad = |detail: String| EntraError::new(Aadsts::UserAssertionSignature, detail);
-    let jwt = Jwt::parse(raw)
-        .map_err(|e| bad(format!("The user_federated_identity_credential: {e}.")))?;
-    if let Err(e) = jwt.check_critical() {
-        return Err(EntraError::new(
-            Aadsts::InvalidGrant,
-            format!("The user_federated_identity_credential: {e}."),
-        ));
-    }
-    let iss = jwt.claim_str("iss").unwrap_or_default();
-    if ctx
-        .state
-        .tenant_of_issuer(iss)
-        .is_none_or(|t| t.id != ctx.tenant.id)
-    {
-        return Err(bad(format!("Issuer '{iss}' is not this tenant's.")));
-    }
-    let algorithm = jwt
-        .rsa_algorithm()
-        .ok_or_else(|| bad("Its algorithm is not RS256/PS256.".into()))?;
-    if !jwt.verify(&ctx.state.pki.signing.decoding, algorithm) {
-        return Err(bad("Its signature does not verify.".into()));
-    }
-    let now = ctx.state.clock.unix();
-    let exp = jwt
-        .numeric_date("exp")
-        .ok()
-        .flatten()
-        .ok_or_else(|| bad("It has no valid 'exp'.".into()))?;
-    if now > exp.saturating_add(SKEW_SECONDS) {
-        return Err(EntraError::new(
-            Aadsts::UserAssertionTimeRange,
-            format!("Expired at {exp}; now is {now}."),
-        ));
-    }
-    if jwt.is_user_token() {
-        return Err(EntraError::new(Aadsts::UserTokenAsFederatedCredential, ""));
-    }
-    if !jwt.audiences().contains(&TOKEN_EXCHANGE_AUDIENCE) {
-        return Err(EntraError::new(
-            Aadsts::InvalidGrant,
-            format!(
-                "The user_federated_identity_credential's audience must be '{TOKEN_EXCHANGE_AUDIENCE}'."
-            ),
-        ));
-    }
-    let tid = jwt.claim_str("tid").unwrap_or_default();
-    if !tid.eq_ignore_ascii_case(&ctx.tenant.id) {
-        return Err(EntraError::new(
-            Aadsts::InvalidGrant,
-            format!(
-                "The user_federated_identity_credential's 'tid' '{tid}' is not the tenant '{}' its issuer names.",
-                ctx.tenant.id
-            ),
-        ));
-    }
-    let client_id = &ctx.client.app.client_id;
-    let azp = jwt.claim_str("azp").unwrap_or_default();
-    if !azp.eq_ignore_ascii_case(client_id) {
-        return Err(EntraError::new(
-            Aadsts::UserCredentialForAnotherClient,
-            format!("It was issued to '{azp}'; the client is '{client_id}'."),
-        ));
-    }
-    let sub = jwt.claim_str("sub").unwrap_or_default();
-    if !sub.eq_ignore_ascii_case(client_id) {
-        return Err(EntraError::new(
-            Aadsts::UserCredentialForAnotherClient,
-            format!("Its subject is '{sub}', not the agent '{client_id}' itself."),
-        ));
-    }
-    Ok(())
 }
 
 fn issue_user(ctx: &GrantContext<'_, '_>, user: &User, scopes: &UserScopes<'_>) -> Value {
@@ -385,19 +241,23 @@ fn issue_user(ctx: &GrantContext<'_, '_>, user: &User, scopes: &UserScopes<'_>) 
             scope_names: &scopes.names,
             oidc_scopes: &scopes.oidc,
             client_info: ctx
-                .form
-                .get(form::CLIENT_INFO)
+                .request
+                .client_info
+                .as_deref()
                 .is_some_and(|v| v == form::CLIENT_INFO_REQUESTED),
             azpacr: ctx.client.azpacr,
-            origin: ctx.origin,
+            origin: ctx.request.origin,
         },
     )
 }
 
 /// `refresh_token`: a refresh token this mock issued, to the same client
 /// and tenant, before it expires.
-pub fn refresh_token(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraError> {
-    let token = required(ctx.form, form::REFRESH_TOKEN)?;
+pub fn refresh_token(ctx: &GrantContext<'_, '_>) -> Result<Value, Refusal> {
+    let token = required(
+        ctx.request.refresh_token.as_ref().map(|t| t.secret()),
+        form::REFRESH_TOKEN,
+    )?;
     let grant = ctx
         .state
         .refresh_tokens
@@ -405,29 +265,19 @@ pub fn refresh_token(ctx: &GrantContext<'_, '_>) -> Result<Value, EntraError> {
         .unwrap_or_else(|p| p.into_inner())
         .get(token)
         .cloned()
-        .ok_or_else(|| {
-            EntraError::new(
-                Aadsts::InvalidGrant,
-                "The refresh token was not issued by this mock.",
-            )
-        })?;
+        .ok_or(Refusal::UnknownRefreshToken)?;
     if grant.client_id != ctx.client.app.client_id || grant.tenant_id != ctx.tenant.id {
-        return Err(EntraError::new(
-            Aadsts::InvalidGrant,
-            "The refresh token was issued to another client or tenant.",
-        ));
+        return Err(Refusal::RefreshTokenOfAnother);
     }
     if ctx.state.clock.unix() > grant.expires {
-        return Err(EntraError::new(Aadsts::RefreshTokenExpired, ""));
+        return Err(Refusal::RefreshTokenExpired);
     }
     let user = ctx
         .state
         .directory
         .user_by_oid(&grant.tenant_id, &grant.user_oid)
-        .ok_or_else(|| {
-            EntraError::new(Aadsts::UserNotFound, "The refresh token's user is gone.")
-        })?;
-    let scope = match ctx.form.get(form::SCOPE).filter(|s| !s.trim().is_empty()) {
+        .ok_or(Refusal::RefreshTokenUserGone)?;
+    let scope = match ctx.request.scope.as_ref().filter(|s| !s.trim().is_empty()) {
         Some(s) => s.clone(),
         None => format!("{} {}", grant.scopes.join(" "), OIDC_SCOPES.join(" ")),
     };

@@ -115,7 +115,10 @@ fn is_json(headers: &HeaderMap) -> bool {
 async fn read_json_body(state: &MockState, body: Body) -> Result<Bytes, Response> {
     crate::form::read_body(body, MAX_BODY_BYTES, state.timeouts.body)
         .await
-        .map_err(|e| refusal(e.status, "invalid_request", e.message))
+        .map_err(|e| {
+            let e = crate::EntraError::from(e);
+            refusal(e.status, "invalid_request", e.message)
+        })
 }
 
 /// `GET /_harness/journal[?after=SEQ][&limit=N][&client_id=…][&grant_type=…]`:

@@ -10,9 +10,8 @@ use http::request::Parts;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
+use crate::error::MockError;
 use crate::pki::Pki;
-use crate::server::MockError;
-use crate::state::MockState;
 
 /// The public cloud's aliases, as instance discovery lists them.
 pub const PUBLIC_CLOUD_HOSTS: [&str; 4] = [
@@ -84,36 +83,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Origin {
 /// The issuer of v2.0 tokens for tenant `tenant_id` in the public cloud.
 pub fn public_issuer(tenant_id: &str) -> String {
     format!("https://{ISSUER_HOST}/{tenant_id}/v2.0")
-}
-
-impl MockState {
-    /// `https://localhost:PORT` on the own listener, `https://{host}` on an
-    /// impersonated one.
-    pub fn base_url_at(&self, origin: Origin) -> String {
-        match origin {
-            Origin::Local => self.base_url.clone(),
-            Origin::Public(host) => host.base_url(),
-        }
-    }
-
-    /// The issuer of tokens minted for a request that arrived at `origin`.
-    pub fn issuer_at(&self, origin: Origin, tenant_id: &str) -> String {
-        match origin {
-            Origin::Local => self.issuer(tenant_id),
-            Origin::Public(_) => public_issuer(tenant_id),
-        }
-    }
-
-    /// Whether `url` names this mock where a request at `origin` may expect
-    /// it: on the own listener its scheme, host and port; as the public
-    /// cloud any of the aliases over https with no port other than 443
-    /// (Entra treats the aliases as one cloud).
-    pub fn names_this_mock(&self, origin: Origin, url: &url::Url) -> bool {
-        match origin {
-            Origin::Local => self.is_own_origin(url),
-            Origin::Public(_) => is_public_url(url),
-        }
-    }
 }
 
 /// `https://{alias}` with no port other than the default.

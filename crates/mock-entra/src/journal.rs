@@ -45,7 +45,7 @@ pub struct Outcome {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 /// One token request as the mock saw it; credentials are fingerprinted
-/// (see [`crate::redaction`]).
+/// (see [`fingerprint`]).
 pub struct JournalEntry {
     /// Arrival number, from 1; keeps counting after a clear.
     pub seq: u64,

@@ -155,11 +155,6 @@ impl Jwt {
         }
         jsonwebtoken::crypto::verify(signature, input.as_bytes(), key, algorithm).unwrap_or(false)
     }
-
-    /// Header and claims, signature dropped: what the journal keeps.
-    pub fn decoded(&self) -> Value {
-        serde_json::json!({"header": self.header, "claims": self.claims})
-    }
 }
 
 #[cfg(test)]

@@ -15,11 +15,9 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-use crate::aadsts::Aadsts;
-use crate::connection::{self, Watched};
+use crate::connection::{self, ConnInfo, Watched};
 use crate::entra_error::EntraError;
 use crate::impersonation::{Origin, PublicHost};
-use crate::server::ConnInfo;
 use crate::state::Timeouts;
 
 /// The most bytes of a proxy request's head (request line and headers).
@@ -213,14 +211,7 @@ async fn connection(
     else {
         return;
     };
-    let conn = ConnInfo {
-        client_cert_x5t_s256: stream
-            .get_ref()
-            .1
-            .peer_certificates()
-            .and_then(|c| c.first())
-            .map(|c| fic_protocol::thumbprint::x5t_s256(c)),
-    };
+    let conn = ConnInfo::of_tls(stream.get_ref().1);
     let app = app
         .layer(axum::middleware::from_fn(public_paths_only))
         .layer(axum::Extension(Origin::Public(served_as)));
@@ -242,10 +233,9 @@ async fn public_paths_only(
         Some(Origin::Public(host)) => host.base_url(),
         _ => String::new(),
     };
-    let e = EntraError::new(
-        Aadsts::NotFound,
-        format!("Path '{}'.", request.uri().path()),
-    );
+    let e = EntraError::from(crate::refusal::Refusal::NoSuchPath {
+        path: request.uri().path().to_owned(),
+    });
     let body = e.body(&base_url, None, time::OffsetDateTime::now_utc());
     (e.status, axum::Json(body)).into_response()
 }

@@ -13,14 +13,16 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::aadsts::Aadsts;
 use crate::clock::Clock;
+use crate::connection::ConnInfo;
 use crate::directory::Directory;
 use crate::entra_error::EntraError;
+pub use crate::error::MockError;
 use crate::faults::Faults;
 use crate::impersonation;
 use crate::journal::Journal;
-use crate::pki::{Pki, PkiError, TlsIdentity};
+use crate::pki::{Pki, TlsIdentity};
+use crate::refusal::Refusal;
 use crate::state::{JtiPolicy, MockState, Timeouts};
 use crate::{connection, discovery, harness_api, proxy, token_endpoint};
 
@@ -69,47 +71,6 @@ impl Default for MockConfig {
             admin_token: None,
         }
     }
-}
-
-#[derive(Debug, thiserror::Error)]
-/// Why the mock could not start or issue a certificate.
-pub enum MockError {
-    #[error("cannot listen on {addr}: {source}")]
-    /// The listen address could not be bound.
-    Bind {
-        /// The address.
-        addr: SocketAddr,
-        /// The operating system's reason.
-        source: std::io::Error,
-    },
-    #[error(transparent)]
-    /// Keys or certificates could not be made or loaded.
-    Pki(#[from] PkiError),
-    #[error("cannot create a temporary state directory: {0}")]
-    /// The temporary state directory could not be made.
-    TempDir(std::io::Error),
-    #[error("TLS configuration failed: {0}")]
-    /// The TLS configuration could not be built.
-    Tls(String),
-    #[error(
-        "{addr} is reachable from other machines: set an admin token (--admin-token or FIC_ADMIN_TOKEN) so only the harness can use /_harness/*"
-    )]
-    /// A non-loopback address without an admin token: anyone who can reach
-    /// the port could read the journal and inject faults.
-    AdminTokenRequired {
-        /// The address asked for.
-        addr: SocketAddr,
-    },
-    #[error("the admin token is empty")]
-    /// An admin token that is empty.
-    EmptyAdminToken,
-}
-
-/// Per-connection facts handlers need.
-#[derive(Debug, Clone, Default)]
-pub struct ConnInfo {
-    /// x5t#S256 of the TLS client certificate, when one was presented.
-    pub client_cert_x5t_s256: Option<String>,
 }
 
 /// The running server; `shutdown()` (or dropping it) stops it.
@@ -406,7 +367,9 @@ fn harness_routes(state: Arc<MockState>) -> Router<Arc<MockState>> {
 }
 
 async fn not_found(uri: http::Uri) -> Response {
-    let e = EntraError::new(Aadsts::NotFound, format!("Path '{}'.", uri.path()));
+    let e = EntraError::from(Refusal::NoSuchPath {
+        path: uri.path().to_owned(),
+    });
     let status = e.status;
     (
         status,
@@ -417,13 +380,10 @@ async fn not_found(uri: http::Uri) -> Response {
 
 /// The token endpoint only takes POST; say so in Entra's shape.
 async fn method_not_allowed(method: http::Method, uri: http::Uri) -> Response {
-    let e = EntraError::new(
-        Aadsts::NotFound,
-        format!(
-            "{method} '{}': the token endpoint only accepts POST.",
-            uri.path()
-        ),
-    );
+    let e = EntraError::from(Refusal::MethodNotAllowed {
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+    });
     (
         http::StatusCode::METHOD_NOT_ALLOWED,
         [(http::header::ALLOW, "POST")],
@@ -484,14 +444,7 @@ async fn serve(
                     else {
                         return;
                     };
-                    let conn = ConnInfo {
-                        client_cert_x5t_s256: tls
-                            .get_ref()
-                            .1
-                            .peer_certificates()
-                            .and_then(|c| c.first())
-                            .map(|c| fic_protocol::thumbprint::x5t_s256(c)),
-                    };
+                    let conn = ConnInfo::of_tls(tls.get_ref().1);
                     connection::serve(tls, app, conn, timeouts, activity, stopped).await;
                 }
                 None => {

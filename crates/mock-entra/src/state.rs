@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::clock::Clock;
 use crate::directory::{Directory, Tenant};
 use crate::faults::Faults;
+use crate::impersonation::Origin;
 use crate::journal::Journal;
 use crate::pki::Pki;
 
@@ -100,13 +101,9 @@ impl<V: Expires> Expiring<V> {
     }
 
     /// How many entries are kept.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.entries.len()
-    }
-
-    /// True when none is.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
     }
 }
 
@@ -183,6 +180,33 @@ pub struct MockState {
 }
 
 impl MockState {
+    /// A state serving the default directory as `https://localhost:443`,
+    /// its keys generated in (or loaded from) `dir`, with no listener: for
+    /// driving the router in-process (unit tests, the fuzz target).
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub(crate) fn offline(
+        dir: &std::path::Path,
+        jti_policy: JtiPolicy,
+    ) -> std::sync::Arc<MockState> {
+        const PORT: u16 = 443;
+        let pki = Pki::load_or_generate(dir, "localhost").expect("keys for an offline mock");
+        std::sync::Arc::new(MockState {
+            directory: Directory::default_directory(),
+            pki,
+            base_url: format!("https://localhost:{PORT}"),
+            host: "localhost".into(),
+            port: PORT,
+            journal: Journal::default(),
+            faults: Faults::default(),
+            clock: Clock::default(),
+            jti_policy,
+            seen_jti: Mutex::default(),
+            refresh_tokens: Mutex::default(),
+            timeouts: Timeouts::default(),
+            admin_token: None,
+        })
+    }
+
     /// The issuer of a tenant's tokens on the mock's own host.
     pub fn issuer(&self, tenant_id: &str) -> String {
         format!("{}/{tenant_id}/v2.0", self.base_url)
@@ -211,6 +235,38 @@ impl MockState {
             h.eq_ignore_ascii_case(&self.host) || h == "localhost" || h == "127.0.0.1"
         });
         scheme_ok && host_ok && url.port_or_known_default() == Some(self.port)
+    }
+}
+
+/// Where a request arrived decides the URLs and issuer it is answered
+/// with (the own listener or an impersonated public-cloud host).
+impl MockState {
+    /// `https://localhost:PORT` on the own listener, `https://{host}` on an
+    /// impersonated one.
+    pub fn base_url_at(&self, origin: Origin) -> String {
+        match origin {
+            Origin::Local => self.base_url.clone(),
+            Origin::Public(host) => host.base_url(),
+        }
+    }
+
+    /// The issuer of tokens minted for a request that arrived at `origin`.
+    pub fn issuer_at(&self, origin: Origin, tenant_id: &str) -> String {
+        match origin {
+            Origin::Local => self.issuer(tenant_id),
+            Origin::Public(_) => crate::impersonation::public_issuer(tenant_id),
+        }
+    }
+
+    /// Whether `url` names this mock where a request at `origin` may expect
+    /// it: on the own listener its scheme, host and port; as the public
+    /// cloud any of the aliases over https with no port other than 443
+    /// (Entra treats the aliases as one cloud).
+    pub fn names_this_mock(&self, origin: Origin, url: &url::Url) -> bool {
+        match origin {
+            Origin::Local => self.is_own_origin(url),
+            Origin::Public(_) => crate::impersonation::is_public_url(url),
+        }
     }
 }
 

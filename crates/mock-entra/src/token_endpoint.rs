@@ -1,37 +1,36 @@
-//! `POST /{tenant}/oauth2/v2.0/token`: read the request strictly, apply any
-//! queued fault, authenticate the client, run the grant, journal it all.
+//! `POST /{tenant}/oauth2/v2.0/token`: read the request once
+//! ([`Received`]), answer it (a queued fault, else tenant, grant, client
+//! authentication and the grant itself), then journal the request with its
+//! outcome.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use http::{HeaderMap, Method, Uri};
 use serde_json::Value;
 
 use fic_protocol::{GrantType, form};
 
-use crate::aadsts::Aadsts;
-use crate::client_auth::{self, AuthInput};
+use crate::client_auth;
+use crate::connection::ConnInfo;
 use crate::directory::Tenant;
 use crate::entra_error::EntraError;
-use crate::form::{MAX_BODY_BYTES, is_form_content_type, parse_form, parse_query, read_body};
 use crate::grants::{self, GrantContext};
 use crate::impersonation::Origin;
 use crate::journal::{DecodedJwt, JournalEntry, Outcome};
 use crate::redaction;
-use crate::server::ConnInfo;
+use crate::refusal::Refusal;
 use crate::state::MockState;
+use crate::token_request::{Received, RequestHead, TokenRequest};
 
 // An axum handler takes one argument per extractor.
 #[allow(clippy::too_many_arguments)]
 /// `POST /{tenant}/oauth2/v2.0/token`: reads the request strictly,
-/// journals it, applies any fault, authenticates the client and runs the
-/// grant; every refusal is Entra-shaped.
+/// applies any fault, authenticates the client and runs the grant, and
+/// journals the request with its outcome; every refusal is Entra-shaped.
 pub async fn token(
     State(state): State<Arc<MockState>>,
     Path(tenant_segment): Path<String>,
@@ -42,61 +41,18 @@ pub async fn token(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let mut entry = JournalEntry {
-        seq: 0,
-        method: method.to_string(),
-        path: uri.path().to_owned(),
-        query: redaction::parameters(&parse_query(uri.query())),
-        headers: redaction::headers(&headers),
-        form: BTreeMap::new(),
-        grant_type: None,
-        client_id: None,
-        client_auth: None,
-        assertion: None,
-        tls_client_cert_x5t_s256: conn.client_cert_x5t_s256.clone(),
-        outcome: Outcome {
-            status: 200,
-            error: None,
-            aadsts: None,
-            injected: false,
-        },
+    let head = RequestHead::new(method, &uri, headers, tenant_segment, origin, conn);
+    let received = Received::read(head, body, state.timeouts.body).await;
+    let tenant = state.directory.tenant(&received.head.tenant_segment);
+    let answer = match &received.request {
+        Ok(request) => answer(&state, tenant, request).await,
+        Err(refusal) => Answer::refused(refusal.clone()),
     };
-    let correlation = headers
-        .get("client-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| entry.query.get("client-request-id").cloned());
-
-    let result = async {
-        let bytes = read_body(body, MAX_BODY_BYTES, state.timeouts.body).await?;
-        let content_type = headers
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok());
-        if !is_form_content_type(content_type) {
-            return Err(EntraError::new(
-                Aadsts::UnsupportedContentType,
-                format!("Got '{}'.", content_type.unwrap_or("(none)")),
-            ));
-        }
-        let form = parse_form(&bytes)?;
-        entry.form = redaction::parameters(&form);
-        entry.grant_type = form.get(form::GRANT_TYPE).cloned();
-        let request = Request {
-            tenant_segment: &tenant_segment,
-            conn: &conn,
-            origin,
-            headers: &headers,
-        };
-        process(&state, &request, &form, &mut entry).await
-    }
-    .await;
-
-    match result {
+    let entry = journal_entry(&received, tenant, &answer);
+    log(&state, &entry);
+    state.journal.record(entry);
+    match answer.result {
         Ok(body) => {
-            // Per token at debug: a CI run issues thousands, and the journal
-            // already holds each one; refusals stay at info.
-            tracing::debug!(seq = state.journal.len() + 1, grant = %or_dash(&entry.grant_type), client = %or_dash(&entry.client_id), "token issued");
-            state.journal.record(entry);
             let mut response = Json(body).into_response();
             response.headers_mut().insert(
                 http::header::CACHE_CONTROL,
@@ -104,161 +60,160 @@ pub async fn token(
             );
             response
         }
-        Err(error) => {
-            entry.outcome.status = error.status.as_u16();
-            entry.outcome.error = Some(error.error.clone());
-            entry.outcome.aadsts = Some(error.code);
-            let (grant, client) = (or_dash(&entry.grant_type), or_dash(&entry.client_id));
-            let status = error.status.as_u16();
-            if entry.outcome.injected {
-                tracing::info!(%grant, %client, status, code = error.code, "injected fault answered");
-            } else {
-                tracing::info!(%grant, %client, status, code = error.code, "token refused");
-            }
-            state.journal.record(entry);
-            error.into_response_with(
-                &state.base_url_at(origin),
-                correlation.as_deref(),
-                state.clock.now(),
-            )
+        Err(error) => error.into_response_with(
+            &state.base_url_at(origin),
+            received.head.correlation_id(),
+            state.clock.now(),
+        ),
+    }
+}
+
+/// How a request was answered: the token response or the refusal, and
+/// whether a queued fault answered it.
+struct Answer {
+    result: Result<Value, EntraError>,
+    injected: bool,
+}
+
+impl Answer {
+    fn refused(refusal: Refusal) -> Answer {
+        Answer {
+            result: Err(refusal.into()),
+            injected: false,
         }
     }
 }
 
-/// A log field's value: the text, or `-` when the request did not say.
-fn or_dash(value: &Option<String>) -> &str {
-    value.as_deref().unwrap_or("-")
-}
-
-async fn process(
-    state: &MockState,
-    request: &Request<'_>,
-    form: &BTreeMap<String, String>,
-    entry: &mut JournalEntry,
-) -> Result<Value, EntraError> {
-    let Request {
-        tenant_segment,
-        conn,
-        origin,
-        headers,
-    } = *request;
-    let basic = basic_credentials(headers)?;
-    let tenant: Option<&Tenant> = state.directory.tenant(tenant_segment);
-    // The journal learns who claims to be asking even when the tenant is wrong.
-    let claimed = tenant.map(|t| AuthInput {
-        tenant: t,
-        tenant_segment,
-        form,
-        basic: basic.clone(),
-        tls_client_x5t: conn.client_cert_x5t_s256.as_deref(),
-        origin,
-    });
-    entry.client_id = form
-        .get(form::CLIENT_ID)
-        .cloned()
-        .or_else(|| basic.as_ref().map(|(id, _)| id.clone()));
-    if let Some(input) = &claimed {
-        let presented = client_auth::presented(input);
-        entry.client_auth = Some(presented.method.map_or("none", |m| m.as_str()).to_owned());
-        entry.assertion = presented.assertion.map(|jwt| DecodedJwt {
-            header: Value::Object(jwt.header),
-            claims: Value::Object(jwt.claims),
-        });
-    }
-
-    if let Some(fault) = state
-        .faults
-        .take(entry.grant_type.as_deref(), entry.client_id.as_deref())
-    {
+/// A queued fault first (it may delay, then refuse or let the request
+/// through), then the request itself.
+async fn answer(state: &MockState, tenant: Option<&Tenant>, request: &TokenRequest) -> Answer {
+    let grant_type = request.grant_type.as_ref().map(GrantType::as_str);
+    let client_id = request.client.named_client_id();
+    if let Some(fault) = state.faults.take(grant_type, client_id.as_deref()) {
         if !fault.delay.is_zero() {
             tracing::info!(delay_ms = fault.delay.as_millis() as u64, "injected delay");
             tokio::time::sleep(fault.delay).await;
         }
         if let Some(response) = fault.response {
-            entry.outcome.injected = true;
-            return Err(response);
+            return Answer {
+                result: Err(response),
+                injected: true,
+            };
         }
     }
+    Answer {
+        result: serve(state, tenant, request).map_err(EntraError::from),
+        injected: false,
+    }
+}
 
-    let Some(input) = claimed else {
+/// The tenant, the grant, the client, then the grant's own rules.
+fn serve(
+    state: &MockState,
+    tenant: Option<&Tenant>,
+    request: &TokenRequest,
+) -> Result<Value, Refusal> {
+    let Some(tenant) = tenant else {
+        let segment = request.tenant_segment.clone();
         // `common` and its kin have a discovery document (clients read it)
         // but name no tenant, and every app here belongs to one.
         let multi_tenant = crate::discovery::MULTI_TENANT
             .iter()
-            .any(|m| m.eq_ignore_ascii_case(tenant_segment));
-        let detail = if multi_tenant {
-            format!(
-                "'{tenant_segment}' names no tenant; app-only and agent grants need the tenant's own authority (its id or a verified domain)."
-            )
+            .any(|m| m.eq_ignore_ascii_case(&segment));
+        return Err(if multi_tenant {
+            Refusal::NoTenantNamed { segment }
         } else {
-            format!("Tenant '{tenant_segment}' not found.")
-        };
-        return Err(EntraError::new(Aadsts::TenantNotFound, detail));
+            Refusal::UnknownTenant { segment }
+        });
     };
-    let grant = GrantType::parse(
-        &form
-            .get(form::GRANT_TYPE)
-            .cloned()
-            .ok_or_else(|| EntraError::missing(form::GRANT_TYPE))?,
-    );
-    type Grant = fn(&GrantContext<'_, '_>) -> Result<Value, EntraError>;
-    let run: Grant = match &grant {
+    let grant = request
+        .grant_type
+        .as_ref()
+        .ok_or(Refusal::MissingParameter {
+            parameter: form::GRANT_TYPE,
+        })?;
+    type Grant = fn(&GrantContext<'_, '_>) -> Result<Value, Refusal>;
+    let run: Grant = match grant {
         GrantType::ClientCredentials => grants::client_credentials,
         GrantType::UserFic => grants::user_fic,
         GrantType::RefreshToken => grants::refresh_token,
         GrantType::Other(other) => {
-            return Err(EntraError::new(
-                Aadsts::UnsupportedGrant,
-                format!("The access grant '{other}' is not supported."),
-            ));
+            return Err(Refusal::UnsupportedGrant {
+                grant_type: other.clone(),
+            });
         }
     };
-    let client = client_auth::authenticate(state, &input)?;
+    let client = client_auth::authenticate(state, tenant, request)?;
     run(&GrantContext {
         state,
-        tenant: input.tenant,
-        form,
+        tenant,
+        request,
         client,
-        tls_client_x5t: input.tls_client_x5t,
-        origin,
     })
 }
 
-/// What the request itself says, besides its form.
-struct Request<'r> {
-    tenant_segment: &'r str,
-    conn: &'r ConnInfo,
-    origin: Origin,
-    headers: &'r HeaderMap,
+/// The journal's record of a request: what was read of it (secrets
+/// fingerprinted) and how it was answered. Who the request claims to be
+/// from is known once its headers were read; the credential it presents is
+/// decoded when its tenant is known.
+fn journal_entry(received: &Received, tenant: Option<&Tenant>, answer: &Answer) -> JournalEntry {
+    let head = &received.head;
+    let request = received.request.as_ref().ok();
+    let presented = request
+        .filter(|_| tenant.is_some())
+        .map(|r| client_auth::presented(&r.client));
+    let outcome = match &answer.result {
+        Ok(_) => Outcome {
+            status: 200,
+            error: None,
+            aadsts: None,
+            injected: answer.injected,
+        },
+        Err(error) => Outcome {
+            status: error.status.as_u16(),
+            error: Some(error.error.clone()),
+            aadsts: Some(error.code),
+            injected: answer.injected,
+        },
+    };
+    JournalEntry {
+        seq: 0,
+        method: head.method.to_string(),
+        path: head.path.clone(),
+        query: redaction::parameters(&head.query),
+        headers: redaction::headers(&head.headers),
+        form: received
+            .form
+            .as_ref()
+            .map(redaction::parameters)
+            .unwrap_or_default(),
+        grant_type: received.grant_type().map(str::to_owned),
+        client_id: request.and_then(|r| r.client.named_client_id()),
+        client_auth: presented
+            .as_ref()
+            .map(|p| p.method.map_or("none", |m| m.as_str()).to_owned()),
+        assertion: presented.and_then(|p| p.assertion).map(|jwt| DecodedJwt {
+            header: Value::Object(jwt.header),
+            claims: Value::Object(jwt.claims),
+        }),
+        tls_client_cert_x5t_s256: head.tls.client_cert_x5t_s256.clone(),
+        outcome,
+    }
 }
 
-/// `Authorization: Basic base64(client_id:secret)`, both parts
-/// percent-decoded (RFC 6749 §2.3.1).
-fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, EntraError> {
-    let Some(value) = headers.get(http::header::AUTHORIZATION) else {
-        return Ok(None);
-    };
-    let bad = || {
-        EntraError::new(
-            Aadsts::MalformedRequest,
-            "The Authorization header is not valid Basic credentials.",
-        )
-    };
-    let value = value.to_str().map_err(|_| bad())?;
-    let Some(encoded) = value
-        .strip_prefix("Basic ")
-        .or_else(|| value.strip_prefix("basic "))
-    else {
-        return Err(bad());
-    };
-    let decoded = STANDARD.decode(encoded.trim()).map_err(|_| bad())?;
-    let decoded = String::from_utf8(decoded).map_err(|_| bad())?;
-    let (id, secret) = decoded.split_once(':').ok_or_else(bad)?;
-    let unescape = |s: &str| {
-        url::form_urlencoded::parse(format!("x={s}").as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default()
-    };
-    Ok(Some((unescape(id), unescape(secret))))
+/// One log line per request: issued tokens at debug (a CI run issues
+/// thousands, and the journal already holds each one), refusals at info.
+fn log(state: &MockState, entry: &JournalEntry) {
+    let or_dash = |value: &Option<String>| value.clone().unwrap_or_else(|| "-".into());
+    let (grant, client) = (or_dash(&entry.grant_type), or_dash(&entry.client_id));
+    let status = entry.outcome.status;
+    match entry.outcome.aadsts {
+        None => {
+            tracing::debug!(seq = state.journal.len() + 1, %grant, %client, "token issued")
+        }
+        Some(code) if entry.outcome.injected => {
+            tracing::info!(%grant, %client, status, code, "injected fault answered")
+        }
+        Some(code) => tracing::info!(%grant, %client, status, code, "token refused"),
+    }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use cucumber::{then, when};
+use fic_protocol::form;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use mock_entra::MockEntra;
 use rustls_pki_types::CertificateDer;
@@ -71,11 +72,11 @@ impl Poster<'_> {
     async fn t1(&self, fmi_path: &str) -> Result<String, StepError> {
         let r = self
             .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", BLUEPRINT),
-                ("client_secret", BLUEPRINT_SECRET),
-                ("scope", EXCHANGE_SCOPE),
-                ("fmi_path", fmi_path),
+                (form::GRANT_TYPE, "client_credentials"),
+                (form::CLIENT_ID, BLUEPRINT),
+                (form::CLIENT_SECRET, BLUEPRINT_SECRET),
+                (form::SCOPE, EXCHANGE_SCOPE),
+                (form::FMI_PATH, fmi_path),
             ])
             .await?;
         access_token(r)
@@ -84,11 +85,11 @@ impl Poster<'_> {
     /// Leg 2: `agent` presents `t1`.
     async fn t2_reply(&self, agent: &str, t1: &str) -> Result<RawReply, StepError> {
         self.form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", agent),
-            ("client_assertion_type", JWT_BEARER),
-            ("client_assertion", t1),
-            ("scope", EXCHANGE_SCOPE),
+            (form::GRANT_TYPE, "client_credentials"),
+            (form::CLIENT_ID, agent),
+            (form::CLIENT_ASSERTION_TYPE, JWT_BEARER),
+            (form::CLIENT_ASSERTION, t1),
+            (form::SCOPE, EXCHANGE_SCOPE),
         ])
         .await
     }
@@ -103,15 +104,15 @@ impl Poster<'_> {
         scope: &str,
     ) -> Result<RawReply, StepError> {
         let mut form = vec![
-            ("grant_type", "user_fic"),
-            ("client_id", agent),
-            ("client_assertion_type", JWT_BEARER),
-            ("client_assertion", t1),
-            ("scope", scope),
-            ("client_info", "1"),
+            (form::GRANT_TYPE, "user_fic"),
+            (form::CLIENT_ID, agent),
+            (form::CLIENT_ASSERTION_TYPE, JWT_BEARER),
+            (form::CLIENT_ASSERTION, t1),
+            (form::SCOPE, scope),
+            (form::CLIENT_INFO, "1"),
         ];
         if !t2.is_empty() {
-            form.push(("user_federated_identity_credential", t2));
+            form.push((form::USER_FEDERATED_IDENTITY_CREDENTIAL, t2));
         }
         form.extend_from_slice(user);
         self.form(&form).await
@@ -122,11 +123,11 @@ impl Poster<'_> {
     async fn with_assertion(&self, overrides: Value) -> Result<RawReply, StepError> {
         let a = blueprint_assertion(&self.mock.token_endpoint(), overrides)?;
         self.form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", BLUEPRINT),
-            ("client_assertion_type", JWT_BEARER),
-            ("client_assertion", &a),
-            ("scope", EXCHANGE_SCOPE),
+            (form::GRANT_TYPE, "client_credentials"),
+            (form::CLIENT_ID, BLUEPRINT),
+            (form::CLIENT_ASSERTION_TYPE, JWT_BEARER),
+            (form::CLIENT_ASSERTION, &a),
+            (form::SCOPE, EXCHANGE_SCOPE),
         ])
         .await
     }
@@ -134,8 +135,8 @@ impl Poster<'_> {
     /// The blueprint with its secret and these extra fields.
     async fn secret(&self, extra: &[(&str, &str)]) -> Result<RawReply, StepError> {
         let mut form = vec![
-            ("client_id", BLUEPRINT),
-            ("client_secret", BLUEPRINT_SECRET),
+            (form::CLIENT_ID, BLUEPRINT),
+            (form::CLIENT_SECRET, BLUEPRINT_SECRET),
         ];
         form.extend_from_slice(extra);
         self.form(&form).await
@@ -236,42 +237,46 @@ fn blueprint_assertion(aud: &str, overrides: Value) -> Result<String, StepError>
 /// Builds and posts the named hostile request; returns the mock's answer
 /// to the last request it took.
 async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
-    let cc = ("grant_type", "client_credentials");
-    let scope = ("scope", EXCHANGE_SCOPE);
+    let cc = (form::GRANT_TYPE, "client_credentials");
+    let scope = (form::SCOPE, EXCHANGE_SCOPE);
     let form_ct = "application/x-www-form-urlencoded";
     Ok(match case {
-        "an unsupported grant type" => p.secret(&[("grant_type", "password"), scope]).await?,
+        "an unsupported grant type" => p.secret(&[(form::GRANT_TYPE, "password"), scope]).await?,
         "no grant type" => p.secret(&[scope]).await?,
         "no scope" => p.secret(&[cc]).await?,
-        "a resource scope without /.default" => p.secret(&[cc, ("scope", USER_SCOPE)]).await?,
+        "a resource scope without /.default" => p.secret(&[cc, (form::SCOPE, USER_SCOPE)]).await?,
         "two resources in the scope" => {
             p.secret(&[
                 cc,
                 (
-                    "scope",
+                    form::SCOPE,
                     "api://contoso-api/.default api://AzureADTokenExchange/.default",
                 ),
             ])
             .await?
         }
-        "an unknown resource" => p.secret(&[cc, ("scope", "api://nobody/.default")]).await?,
+        "an unknown resource" => {
+            p.secret(&[cc, (form::SCOPE, "api://nobody/.default")])
+                .await?
+        }
         "an fmi path with a dot-dot segment" => {
-            p.secret(&[cc, scope, ("fmi_path", "../x")]).await?
+            p.secret(&[cc, scope, (form::FMI_PATH, "../x")]).await?
         }
         "mtls_pop without a client certificate" => {
-            p.secret(&[cc, scope, ("token_type", "mtls_pop")]).await?
+            p.secret(&[cc, scope, (form::TOKEN_TYPE, "mtls_pop")])
+                .await?
         }
-        "no client credential" => p.form(&[cc, scope, ("client_id", BLUEPRINT)]).await?,
+        "no client credential" => p.form(&[cc, scope, (form::CLIENT_ID, BLUEPRINT)]).await?,
         "no client id" => {
-            p.form(&[cc, scope, ("client_secret", BLUEPRINT_SECRET)])
+            p.form(&[cc, scope, (form::CLIENT_SECRET, BLUEPRINT_SECRET)])
                 .await?
         }
         "a wrong client secret" => {
             p.form(&[
                 cc,
                 scope,
-                ("client_id", BLUEPRINT),
-                ("client_secret", "nope"),
+                (form::CLIENT_ID, BLUEPRINT),
+                (form::CLIENT_SECRET, "nope"),
             ])
             .await?
         }
@@ -279,8 +284,8 @@ async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
             p.form(&[
                 cc,
                 scope,
-                ("client_id", "00000000-0000-0000-0000-00000000dead"),
-                ("client_secret", "x"),
+                (form::CLIENT_ID, "00000000-0000-0000-0000-00000000dead"),
+                (form::CLIENT_SECRET, "x"),
             ])
             .await?
         }
@@ -321,9 +326,9 @@ async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
             p.form(&[
                 cc,
                 scope,
-                ("client_id", BLUEPRINT),
-                ("client_assertion_type", "urn:other"),
-                ("client_assertion", "x.y.z"),
+                (form::CLIENT_ID, BLUEPRINT),
+                (form::CLIENT_ASSERTION_TYPE, "urn:other"),
+                (form::CLIENT_ASSERTION, "x.y.z"),
             ])
             .await?
         }
@@ -331,9 +336,9 @@ async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
             p.form(&[
                 cc,
                 scope,
-                ("client_id", BLUEPRINT),
-                ("client_assertion_type", JWT_BEARER),
-                ("client_assertion", "garbage"),
+                (form::CLIENT_ID, BLUEPRINT),
+                (form::CLIENT_ASSERTION_TYPE, JWT_BEARER),
+                (form::CLIENT_ASSERTION, "garbage"),
             ])
             .await?
         }
@@ -346,9 +351,9 @@ async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
             p.form(&[
                 cc,
                 scope,
-                ("client_id", BLUEPRINT),
-                ("client_assertion_type", JWT_BEARER),
-                ("client_assertion", &none),
+                (form::CLIENT_ID, BLUEPRINT),
+                (form::CLIENT_ASSERTION_TYPE, JWT_BEARER),
+                (form::CLIENT_ASSERTION, &none),
             ])
             .await?
         }
@@ -380,9 +385,9 @@ async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
             p.form(&[
                 cc,
                 scope,
-                ("client_id", BLUEPRINT),
-                ("client_assertion_type", JWT_POP),
-                ("client_assertion", &a),
+                (form::CLIENT_ID, BLUEPRINT),
+                (form::CLIENT_ASSERTION_TYPE, JWT_POP),
+                (form::CLIENT_ASSERTION, &a),
             ])
             .await?
         }
@@ -427,16 +432,16 @@ async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
                 .http
                 .post(p.mock.token_endpoint())
                 .header("authorization", format!("Basic {basic}"))
-                .form(&[cc, scope, ("client_id", BLUEPRINT)])
+                .form(&[cc, scope, (form::CLIENT_ID, BLUEPRINT)])
                 .send()
                 .await;
             reply(r.map_err(|e| failed("posting to the mock", e))?).await?
         }
         "a refresh token the mock did not issue" => {
             p.secret(&[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", "not-a-refresh-token"),
-                ("scope", USER_SCOPES),
+                (form::GRANT_TYPE, "refresh_token"),
+                (form::REFRESH_TOKEN, "not-a-refresh-token"),
+                (form::SCOPE, USER_SCOPES),
             ])
             .await?
         }
@@ -455,14 +460,14 @@ async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
         user_case => {
             let t1 = p.t1(AGENT_A).await?;
             let t2 = access_token(p.t2_reply(AGENT_A, &t1).await?)?;
-            let bob = [("username", "bob@contoso.com")];
+            let bob = [(form::USERNAME, "bob@contoso.com")];
             match user_case {
                 "a user_fic for an unknown user" => {
                     p.user_fic(
                         AGENT_A,
                         &t1,
                         &t2,
-                        &[("username", "mallory@contoso.com")],
+                        &[(form::USERNAME, "mallory@contoso.com")],
                         USER_SCOPES,
                     )
                     .await?
@@ -476,8 +481,8 @@ async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
                 }
                 "a user_fic with both username and user_id" => {
                     let both = [
-                        ("username", "bob@contoso.com"),
-                        ("user_id", "22222222-aaaa-4bbb-8ccc-000000000002"),
+                        (form::USERNAME, "bob@contoso.com"),
+                        (form::USER_ID, "22222222-aaaa-4bbb-8ccc-000000000002"),
                     ];
                     p.user_fic(AGENT_A, &t1, &t2, &both, USER_SCOPES).await?
                 }
@@ -507,11 +512,11 @@ async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
                     let rt =
                         refresh_token(p.user_fic(AGENT_A, &t1, &t2, &bob, USER_SCOPES).await?)?;
                     let form = [
-                        ("grant_type", "refresh_token"),
-                        ("client_id", DAEMON),
-                        ("client_secret", DAEMON_SECRET),
-                        ("refresh_token", rt.as_str()),
-                        ("scope", USER_SCOPES),
+                        (form::GRANT_TYPE, "refresh_token"),
+                        (form::CLIENT_ID, DAEMON),
+                        (form::CLIENT_SECRET, DAEMON_SECRET),
+                        (form::REFRESH_TOKEN, rt.as_str()),
+                        (form::SCOPE, USER_SCOPES),
                     ];
                     p.form(&form).await?
                 }
@@ -521,12 +526,12 @@ async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
                     p.mock.clock().advance(Duration::from_secs(91 * 86400));
                     let fresh_t1 = p.t1(AGENT_A).await?;
                     let form = [
-                        ("grant_type", "refresh_token"),
-                        ("client_id", AGENT_A),
-                        ("client_assertion_type", JWT_BEARER),
-                        ("client_assertion", fresh_t1.as_str()),
-                        ("refresh_token", rt.as_str()),
-                        ("scope", USER_SCOPES),
+                        (form::GRANT_TYPE, "refresh_token"),
+                        (form::CLIENT_ID, AGENT_A),
+                        (form::CLIENT_ASSERTION_TYPE, JWT_BEARER),
+                        (form::CLIENT_ASSERTION, fresh_t1.as_str()),
+                        (form::REFRESH_TOKEN, rt.as_str()),
+                        (form::SCOPE, USER_SCOPES),
                     ];
                     p.form(&form).await?
                 }
