@@ -13,7 +13,7 @@ use conformance::ports::{Availability, Port};
 const BIN: &str = env!("CARGO_BIN_EXE_fic-harness");
 
 /// The declaration the repository's file holds for the eviction.
-const EVICTION: &str = "[[explore]]\nport = \"node\"\nkind = \"port-bug\"\nsteps = [\"app_token_with_fmi_path\", \"leg2\", \"user_fic\"]\nobserved = \"cache\"\n";
+const EVICTION: &str = "[[explore]]\nport = \"node\"\nkind = \"port-bug\"\nversions = \"<=7.2.4\"\nsteps = [\"app_token_with_fmi_path\", \"leg2\", \"user_fic\"]\nobserved = \"cache\"\n";
 
 fn run(args: &[&str]) -> (Output, String) {
     let out = Command::new(BIN)
