@@ -42,7 +42,7 @@ const (
 // callback always takes a context (no legacy form), WithFMIPath takes a
 // string (no null), and user_fic has WithClaims but no force refresh.
 var capabilities = []string{"secret", "certificate", "fmi_path", "context_callback",
-	"user_fic", "user_fic_by_oid", "silent", "cache", "user_fic_claims", "user_fic_tenant"}
+	"user_fic", "user_fic_by_oid", "silent", "cache", "user_fic_claims", "user_fic_tenant", "reset"}
 
 // callbackFailure is what a failing_callback returns, so its arrival can be
 // recognised.
@@ -746,6 +746,7 @@ func (d *driver) handle(line []byte) (reply map[string]any, stop bool) {
 		"accounts":            d.accounts,
 		"cache":               d.cache,
 		"callback_contexts":   d.callbackContexts,
+		"reset":               d.reset,
 		"shutdown":            func(request) (map[string]any, error) { return map[string]any{}, nil },
 	}
 	h, ok := handlers[cmd]
@@ -759,6 +760,15 @@ func (d *driver) handle(line []byte) (reply map[string]any, stop bool) {
 	body["id"] = id
 	body["ok"] = true
 	return body, cmd == "shutdown"
+}
+
+// reset drops every app with its cache, HTTP client and callback contexts.
+// MSAL Go keeps nothing per process for a confidential client (authority
+// metadata and the token cache belong to each Client), so the process is
+// then as a new one would be.
+func (d *driver) reset(request) (map[string]any, error) {
+	d.apps = map[string]*app{}
+	return map[string]any{}, nil
 }
 
 // safely turns a panic in glue or library code into a `driver` error, so

@@ -107,6 +107,51 @@ func TestShutdownRepliesThenStops(t *testing.T) {
 	}
 }
 
+func TestResetDropsEveryAppWithItsCacheAndContexts(t *testing.T) {
+	idp := newFakeIdP(t)
+	conf := fmt.Sprintf(`{"id":%%d,"cmd":"configure","app":"blueprint","client_id":"bp","authority":%q,"ca_cert":%q,"credential":{"type":"secret","secret":"s"}}`,
+		idp.URL+"/"+tenant, idp.caFile(t))
+	acquire := `"cmd":"acquire_for_client","app":"blueprint","scopes":["api://AzureADTokenExchange/.default"],"fmi_path":"agent-1"`
+	rs := session(t,
+		`{"id":1,"cmd":"hello"}`,
+		fmt.Sprintf(conf, 2),
+		`{"id":3,`+acquire+`}`,
+		`{"id":4,"cmd":"reset"}`,
+		`{"id":5,"cmd":"cache","app":"blueprint"}`,
+		fmt.Sprintf(conf, 6),
+		`{"id":7,`+acquire+`}`,
+	)
+	caps, _ := rs[0]["capabilities"].([]any)
+	if !containsAny(caps, "reset") {
+		t.Fatalf("hello does not announce reset: %v", caps)
+	}
+	if rs[3]["ok"] != true || len(rs[3]) != 2 {
+		t.Fatalf("reset: %v", rs[3])
+	}
+	if errKind(rs[4]) != "driver" || !strings.Contains(fmt.Sprint(rs[4]["error"]), "no app named") {
+		t.Fatalf("the app survived the reset: %v", rs[4])
+	}
+	// The same app configured again has an empty cache: the token is new.
+	for _, r := range []map[string]any{rs[2], rs[6]} {
+		token, _ := r["token"].(map[string]any)
+		if r["ok"] != true || token["source"] != "identity_provider" {
+			t.Fatalf("acquire after reset: %v", r)
+		}
+	}
+	if len(idp.forms) != 2 {
+		t.Fatalf("want one token request per configured app, got %d", len(idp.forms))
+	}
+}
+
+func containsAny(list []any, want string) bool {
+	for _, v := range list {
+		if v == want {
+			return true
+		}
+	}
+	return false
+}
+
 // fakeIdP answers discovery and the token endpoint with just enough for the
 // three legs; it records every token request's form.
 type fakeIdP struct {

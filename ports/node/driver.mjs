@@ -5,14 +5,15 @@
 // explained in docs/driver-protocol.md. Everything here is glue: each command
 // calls the port's own public API once and reports what the port returned.
 //
-// Node reads NODE_EXTRA_CA_CERTS only at start-up, so whoever spawns this
-// driver must set it to the mock's CA file (the harness does).
-//
-// msal-node 7.x sends through Node's global fetch and has no proxy option:
-// a `configure` with a proxy routes that fetch through undici's ProxyAgent
-// (setGlobalDispatcher), so msal-node's own HTTP client runs unchanged.
+// msal-node 7.x sends through Node's global fetch and has neither a proxy
+// nor a CA option: a `configure` routes that fetch through an undici
+// dispatcher (setGlobalDispatcher) that trusts the request's CA and, when
+// given, tunnels through its proxy, so msal-node's own HTTP client runs
+// unchanged. The dispatcher is per process, unlike NODE_EXTRA_CA_CERTS
+// (read once at start-up), so `reset` can hand the process to another mock.
 import { readFileSync } from "node:fs";
 import { X509Certificate } from "node:crypto";
+import tls from "node:tls";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -22,7 +23,7 @@ import readline from "node:readline";
 for (const name of ["log", "info", "debug", "warn"]) console[name] = console.error;
 
 const msal = await import("@azure/msal-node");
-const { ProxyAgent, setGlobalDispatcher } = await import("undici");
+const { Agent, ProxyAgent, getGlobalDispatcher, setGlobalDispatcher } = await import("undici");
 
 const EXCHANGE_SCOPE = "api://AzureADTokenExchange/.default";
 // What msal-node 7.2.4 offers. Absent on purpose: assertion_response, jwt_pop,
@@ -33,7 +34,7 @@ const EXCHANGE_SCOPE = "api://AzureADTokenExchange/.default";
 const CAPABILITIES = [
     "secret", "certificate", "fmi_path", "context_callback",
     "user_fic", "user_fic_by_oid", "silent", "cache", "legacy_callback",
-    "fmi_path_null", "fmi_path_untyped", "user_fic_claims", "user_fic_tenant",
+    "fmi_path_null", "fmi_path_untyped", "user_fic_claims", "user_fic_tenant", "reset",
 ];
 
 // The version in the package.json of the copy actually loaded, not the pin.
@@ -109,26 +110,43 @@ function normalizeContext({ clientId, tokenEndpoint, fmiPath, ...rest }) {
     return ctx;
 }
 
-function trustedCa(caCert) {
-    const extra = process.env.NODE_EXTRA_CA_CERTS;
-    const same = extra && (path.resolve(extra) === path.resolve(caCert)
-        || readFileSync(extra, "utf8").includes(readFileSync(caCert, "utf8").trim()));
-    if (!same) {
+// The dispatcher global fetch had before any configure, restored by reset.
+const DEFAULT_DISPATCHER = getGlobalDispatcher();
+
+// One route per process (global fetch has one dispatcher): every app until
+// the next reset shares the CA and proxy of the first configure.
+let route = null;
+
+function routeThrough(caCert, proxy) {
+    const wanted = { ca: path.resolve(caCert), proxy: proxy ?? null };
+    if (route !== null) {
+        if (route.ca === wanted.ca && route.proxy === wanted.proxy) return;
         throw new DriverError("driver",
-            `NODE_EXTRA_CA_CERTS must name ${caCert} when node starts (it is ${extra ?? "unset"})`);
+            `this driver already routes through ${route.proxy ?? "no proxy"} trusting ${route.ca}, not ${wanted.proxy ?? "no proxy"} trusting ${wanted.ca}: reset first`);
     }
+    let pem;
+    try {
+        pem = readFileSync(caCert, "utf8");
+    } catch (err) {
+        throw new DriverError("driver", `ca_cert ${caCert}: ${err.message}`);
+    }
+    if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
+        throw new DriverError("driver", `ca_cert ${caCert} holds no PEM certificate`);
+    }
+    // Node's own roots plus the mock's CA: what NODE_EXTRA_CA_CERTS gives.
+    const ca = [...tls.rootCertificates, pem];
+    setGlobalDispatcher(proxy
+        ? new ProxyAgent({ uri: proxy, requestTls: { ca } })
+        : new Agent({ connect: { ca } }));
+    route = wanted;
 }
 
-// One proxy per process: global fetch has one dispatcher.
-let routedThrough = null;
-
-function routeThrough(proxy) {
-    if (!proxy || proxy === routedThrough) return;
-    if (routedThrough !== null) {
-        throw new DriverError("driver", `this driver already routes through ${routedThrough}, not ${proxy}`);
-    }
-    setGlobalDispatcher(new ProxyAgent(proxy));
-    routedThrough = proxy;
+function unroute() {
+    const dispatcher = getGlobalDispatcher();
+    setGlobalDispatcher(DEFAULT_DISPATCHER);
+    route = null;
+    // Connections to the previous mock are of no further use.
+    if (dispatcher !== DEFAULT_DISPATCHER) dispatcher.destroy().catch(() => {});
 }
 
 class App {
@@ -137,8 +155,7 @@ class App {
         this.authority = req.authority;
         // Before the CA check: an unsupported credential is unsupported anywhere.
         const credential = this.credential(req.credential, apps);
-        trustedCa(req.ca_cert);
-        routeThrough(req.proxy);
+        routeThrough(req.ca_cert, req.proxy);
         const logLevel = msal.LogLevel[process.env.FIC_DRIVER_LOG ?? "Warning"] ?? msal.LogLevel.Warning;
         this.msal = new msal.ConfidentialClientApplication({
             auth: {
@@ -303,6 +320,16 @@ const commands = {
     },
 
     callback_contexts: async (req) => ({ contexts: app(req).contexts }),
+
+    // msal-node keeps nothing per process beyond what each app holds (its
+    // token cache, authority metadata and throttling entries live in the
+    // app's cache): dropping the apps and the route leaves the process as a
+    // new one would be.
+    reset: async () => {
+        apps.clear();
+        unroute();
+        return {};
+    },
 
     shutdown: async () => ({}),
 };

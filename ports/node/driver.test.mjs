@@ -2,7 +2,9 @@
 // Run: node --test ports/node/
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
@@ -53,13 +55,46 @@ test("options msal-node lacks on user_fic are unsupported", () => {
     assert.equal(reply.error.kind, "unsupported", JSON.stringify(reply));
 });
 
-test("a CA the process was not started with is refused with the reason", () => {
+test("a CA that is no certificate is refused with the reason", () => {
     const { replies: [reply] } = run(JSON.stringify({
         id: 1, cmd: "configure", app: "a", client_id: "c", authority: "https://localhost:1/t",
         ca_cert: fileURLToPath(import.meta.url), credential: { type: "secret", secret: "s" },
     }));
     assert.equal(reply.error.kind, "driver");
-    assert.match(reply.error.message, /NODE_EXTRA_CA_CERTS/);
+    assert.match(reply.error.message, /holds no PEM certificate/);
+});
+
+test("reset drops every app and the route, so another mock can be trusted", () => {
+    const ca = (name) => fileURLToPath(new URL(`../../fixtures/certs/${name}`, import.meta.url));
+    const configure = (id, app, caCert, proxy) => JSON.stringify({
+        id, cmd: "configure", app, client_id: "c", authority: "https://login.microsoftonline.com/t",
+        ca_cert: caCert, proxy, credential: { type: "secret", secret: "s" },
+    });
+    // Another mock's CA: another file.
+    const otherCa = path.join(mkdtempSync(path.join(tmpdir(), "fic-node-")), "ca.pem");
+    copyFileSync(ca("blueprint.crt"), otherCa);
+    const { replies } = run(
+        '{"id":1,"cmd":"hello"}',
+        configure(2, "blueprint", ca("blueprint.crt"), "http://127.0.0.1:9"),
+        configure(3, "agent A", ca("blueprint.crt"), "http://127.0.0.1:9"),
+        configure(4, "agent B", ca("blueprint.key"), "http://127.0.0.1:10"),
+        '{"id":5,"cmd":"callback_contexts","app":"blueprint"}',
+        '{"id":6,"cmd":"reset"}',
+        '{"id":7,"cmd":"callback_contexts","app":"blueprint"}',
+        '{"id":8,"cmd":"cache","app":"agent A"}',
+        configure(9, "blueprint", ca("blueprint.key"), "http://127.0.0.1:10"),
+        configure(10, "blueprint", otherCa, "http://127.0.0.1:10"),
+        '{"id":11,"cmd":"callback_contexts","app":"blueprint"}',
+    );
+    assert.ok(replies[0].capabilities.includes("reset"));
+    assert.deepEqual(replies.map((r) => r.ok), [true, true, true, false, true, true, false, false, false, true, true]);
+    assert.match(replies[3].error.message, /already routes through http:\/\/127.0.0.1:9.*reset first/);
+    assert.deepEqual(replies[4].contexts, []);
+    assert.deepEqual(replies[5], { id: 6, ok: true });
+    for (const gone of [replies[6], replies[7]]) assert.match(gone.error.message, /no app named/);
+    // After the reset the route is free again: the key file is refused for
+    // holding no certificate, no longer for the previous route.
+    assert.match(replies[8].error.message, /holds no PEM certificate/);
 });
 
 test("shutdown replies, then exits 0", () => {

@@ -42,7 +42,7 @@ def capabilities():
         cca.acquire_token_by_user_federated_identity_credential).parameters
     names = ["secret", "certificate", "fmi_path", "context_callback",
              "user_fic", "user_fic_by_oid", "silent", "cache", "legacy_callback",
-             "fmi_path_null", "fmi_path_untyped", "user_fic_claims"]
+             "fmi_path_null", "fmi_path_untyped", "user_fic_claims", "reset"]
     return [n for n in names if probes.get(n, True)]
 
 
@@ -267,7 +267,7 @@ def parse_json(text):
 
 
 COMMANDS = {"hello", "configure", "acquire_for_client", "acquire_by_user_fic", "acquire_silent",
-            "accounts", "cache", "callback_contexts", "shutdown"}
+            "accounts", "cache", "callback_contexts", "reset", "shutdown"}
 
 
 class Driver:
@@ -335,6 +335,14 @@ class Driver:
 
     def callback_contexts(self, req):
         return {"contexts": list(self.app(req).contexts)}
+
+    def reset(self, req):
+        # Each app owns everything MSAL Python keeps: its token cache, its
+        # HTTP session (CA, proxy, connections) and MSAL's http_cache
+        # (instance and tenant discovery, throttling). Dropping the apps
+        # leaves the process as a new one would be.
+        self.apps.clear()
+        return {}
 
     def shutdown(self, req):
         return {}

@@ -67,6 +67,26 @@ class ProtocolTest(unittest.TestCase):
             self.assertTrue(driver.raised_by_callback(outer))
         self.assertFalse(driver.raised_by_callback(ValueError("not the callback")))
 
+    def test_reset_drops_every_app_with_its_cache_and_contexts(self):
+        sys.path.insert(0, os.path.dirname(DRIVER))
+        import driver
+        d = driver.Driver()
+        self.assertIn("reset", d.hello({})["capabilities"])
+        # configure needs an identity provider (MSAL Python discovers the
+        # tenant at construction): stand-in apps hold what a reset must drop.
+        for name in ("blueprint", "agent A"):
+            app = driver.App.__new__(driver.App)
+            app.contexts = [{"client_id": name}]
+            d.apps[name] = app
+        self.assertEqual(d.handle('{"id":1,"cmd":"callback_contexts","app":"blueprint"}')[0]["contexts"],
+                         [{"client_id": "blueprint"}])
+        self.assertEqual(d.handle('{"id":2,"cmd":"reset"}'), ({"id": 2, "ok": True}, False))
+        self.assertEqual(d.apps, {})
+        for n, name in enumerate(("blueprint", "agent A"), start=3):
+            reply, _ = d.handle(json.dumps({"id": n, "cmd": "callback_contexts", "app": name}))
+            self.assertEqual(reply["error"]["kind"], "driver", reply)
+            self.assertIn("no app named", reply["error"]["message"])
+
     def test_shutdown_replies_then_exits_zero(self):
         rc, replies = run('{"id":9,"cmd":"shutdown"}', '{"id":10,"cmd":"hello"}')
         self.assertEqual(rc, 0)

@@ -8,6 +8,7 @@
 //! be installed is broken. Exits 2 when the run cannot start (a bad option,
 //! `--tags` selecting no scenario).
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -15,7 +16,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use conformance::authority::AuthorityMode;
 use conformance::divergences::{self, Divergences};
-use conformance::matrix::{MatrixOptions, Progress, run_matrix};
+use conformance::matrix::{MatrixOptions, Progress, default_jobs, run_matrix};
 use conformance::port_build::PortBuild;
 use conformance::port_driver::repo_root;
 use conformance::{report, report_html, suite};
@@ -43,6 +44,9 @@ pub struct RunArgs {
     /// The authority the clients get: production (https://login.microsoftonline.com/<tenant> through the mock's proxy) or localhost (the mock's own https://localhost:PORT/<tenant>).
     #[arg(long, value_name = "MODE", default_value = "production")]
     authority: AuthorityMode,
+    /// How many ports run at the same time (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
 }
 
 /// Checks `--tags` while parsing the command line, so a bad expression is
@@ -129,9 +133,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         filtered: args.tags.is_some(),
         command_timeout: Duration::from_secs(args.command_timeout),
         progress: Some(std::sync::Arc::new(|p: &Progress| {
-            println!("{}", report::progress_line(p));
+            // Each scenario's line as it finishes, whatever else is running.
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{}", report::progress_line(p));
+            let _ = out.flush();
         })),
         authority: args.authority,
+        jobs: args.jobs.map_or_else(default_jobs, usize::from),
     };
     let runner = suite::matrix_runner(features_dir, args.tags.clone(), args.authority);
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;

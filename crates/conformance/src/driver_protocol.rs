@@ -40,6 +40,11 @@ pub enum Command {
     Cache(AppRef),
     /// The contexts the app's assertion callback received, in call order.
     CallbackContexts(AppRef),
+    /// Drop every configured app (its token cache, its recorded callback
+    /// contexts) and whatever the port keeps per process, so the driver is
+    /// as fresh as a new process; the next `configure` may name another
+    /// mock's CA and proxy. Only for drivers announcing [`capability::RESET`].
+    Reset,
     /// Reply, then exit 0.
     Shutdown,
 }
@@ -387,6 +392,9 @@ pub mod capability {
     pub const USER_FIC_CLAIMS: &str = "user_fic_claims";
     /// `user_fic` can name another tenant per request.
     pub const USER_FIC_TENANT: &str = "user_fic_tenant";
+    /// The driver answers `reset`: one process can serve scenario after
+    /// scenario, each as if it were new.
+    pub const RESET: &str = "reset";
 }
 
 /// Body of the reply to the three acquire commands: `{"token": {...}}`.
@@ -498,6 +506,12 @@ mod tests {
         assert_eq!(serde_json::from_str::<Request>(&line).unwrap(), req);
         let hello: Request = serde_json::from_str(r#"{"id":1,"cmd":"hello"}"#).unwrap();
         assert_eq!(hello.command, Command::Hello);
+        let reset: Request = serde_json::from_str(r#"{"id":2,"cmd":"reset"}"#).unwrap();
+        assert_eq!(reset.command, Command::Reset);
+        assert_eq!(
+            serde_json::to_string(&reset).unwrap(),
+            r#"{"id":2,"cmd":"reset"}"#
+        );
     }
 
     #[test]

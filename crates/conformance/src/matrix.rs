@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::StreamExt as _;
 use futures::future::BoxFuture;
 use serde::Serialize;
 use serde_json::Value;
@@ -28,7 +29,7 @@ use crate::client_under_test::{ClientFactory, ClientUnderTest, DriverFailure};
 use crate::divergences::Divergences;
 use crate::driver_protocol::{Command, Hello};
 use crate::port_build::{BuildScope, BuildSource, PortBuild};
-use crate::port_driver::{Launch, PortDriver};
+use crate::port_driver::{DriverPool, Launch};
 use crate::ports::{Availability, PROTOCOL_CAPABILITIES, Port};
 use crate::scenario::{Evidence, ScenarioResult};
 use crate::suite::{OnFinished, Section};
@@ -88,6 +89,13 @@ pub struct MatrixOptions {
     /// The authority mode of the run: which reference snapshots the ports
     /// are compared with.
     pub authority: crate::authority::AuthorityMode,
+    /// How many ports run at the same time (at least one).
+    pub jobs: usize,
+}
+
+/// How many ports run at the same time by default: one per core.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
 /// The whole run.
@@ -314,19 +322,33 @@ fn cell(
     }
 }
 
-/// Runs the IdP section, then the suite for every selected port, one after
-/// the other (the ports share two cores with everything else; parallel
-/// JVMs would only thrash), then the cross-port comparison.
+/// Runs the IdP section and the suite for every selected port, up to
+/// `options.jobs` ports at a time beside the IdP section (each port has its
+/// own mocks and driver processes), then the cross-port comparison. Columns
+/// keep the order of `options.ports`, whichever finishes first.
 pub async fn run_matrix(
     options: &MatrixOptions,
     divergences: &Divergences,
     suite: SuiteRunner,
 ) -> Matrix {
-    let idp = run_idp(options, &suite).await;
+    let ports = futures::stream::iter(options.ports.iter().enumerate())
+        .map(|(at, build)| {
+            let suite = &suite;
+            async move {
+                (
+                    at,
+                    build,
+                    run_port(options, build, divergences, suite).await,
+                )
+            }
+        })
+        .buffer_unordered(options.jobs.max(1))
+        .collect::<Vec<_>>();
+    let (idp, mut finished) = futures::join!(run_idp(options, &suite), ports);
+    finished.sort_by_key(|(at, _, _)| *at);
     let mut columns = Vec::new();
     let mut observed: Vec<Observed> = Vec::new();
-    for build in &options.ports {
-        let (state, results) = run_port(options, build, divergences, &suite).await;
+    for (_, build, (state, results)) in finished {
         if let (Some(results), ColumnState::Ran { version, .. }) = (results, &state) {
             observed.push(Observed {
                 column: build.label(),
@@ -591,11 +613,15 @@ fn cross_port(
     }
 }
 
-/// A fresh driver process per scenario, so scenarios never share caches.
+/// A driver as fresh as a new process per scenario, so scenarios never
+/// share caches: a kept process after `reset` when the driver announces it
+/// (the JVM then starts once per concurrent scenario, not once per
+/// scenario), a new process otherwise.
 fn driver_factory(port: Port, launch: Launch, timeout: Duration) -> ClientFactory {
+    let pool = DriverPool::new(port.name(), launch, timeout);
     std::sync::Arc::new(move || {
-        let driver = PortDriver::new(port.name(), launch.clone(), None, timeout);
-        Box::pin(async move { Ok(Box::new(driver) as Box<dyn ClientUnderTest>) })
+        let pool = pool.clone();
+        Box::pin(async move { Ok(Box::new(pool.take().await) as Box<dyn ClientUnderTest>) })
     })
 }
 
@@ -775,6 +801,7 @@ mod preflight_tests {
             command_timeout: Duration::from_secs(1),
             progress: None,
             authority: crate::authority::AuthorityMode::Production,
+            jobs: 1,
         }
     }
 
@@ -883,6 +910,7 @@ mod installed_ports {
                 command_timeout: Duration::from_secs(60),
                 progress: None,
                 authority: crate::authority::AuthorityMode::Production,
+                jobs: 1,
             };
             let factory = driver_factory(port, launch, Duration::from_secs(60));
             let hello = preflight(&options, &PortBuild::default_of(port), &factory)

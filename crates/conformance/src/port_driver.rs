@@ -1,11 +1,15 @@
 //! A [`ClientUnderTest`] that runs a real MSAL port through its JSON-lines
 //! driver process (`ports/<lang>/`, `docs/driver-protocol.md`).
 //!
-//! The process is started lazily and with the mock's CA in its environment:
-//! Node reads `NODE_EXTRA_CA_CERTS` only at start-up, and the CA is known only
-//! when the first `configure` names it. So a process started for `hello`
-//! (before any app exists) is restarted once with the CA of the first
-//! `configure`; `hello` holds no state, so nothing is lost.
+//! The process is started lazily and with the mock's CA in its environment
+//! (`FIC_CA_CERT`, `NODE_EXTRA_CA_CERTS`) for drivers that must set up trust
+//! at start-up, and the CA is known only when the first `configure` names
+//! it. So a process started for `hello` (before any app exists) is restarted
+//! once with the CA of the first `configure`; `hello` holds no state, so
+//! nothing is lost. A driver that announces `reset` takes its trust from
+//! each `configure` instead, so after a reset its process serves another
+//! mock without a restart: a [`DriverPool`] keeps one port's processes
+//! between scenarios that way.
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -18,7 +22,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command as Process};
 
 use crate::client_under_test::{ClientUnderTest, DriverFailure};
-use crate::driver_protocol::{Command, Reply, Request};
+use crate::driver_protocol::{Command, Hello, Reply, Request, capability};
 
 /// How many stderr lines of a driver are kept for error messages.
 const STDERR_TAIL_LINES: usize = 40;
@@ -58,6 +62,9 @@ pub struct PortDriver {
     /// Whether an app was configured in the running process: from then on a
     /// restart would lose state, so the process is kept.
     configured: bool,
+    /// The running process answered `reset`: its driver takes the CA from
+    /// each `configure`, so another CA needs no restart.
+    trusts_per_configure: bool,
     process: Option<Running>,
     next_id: u64,
 }
@@ -84,6 +91,7 @@ impl PortDriver {
             timeout,
             ca_cert,
             configured: false,
+            trusts_per_configure: false,
             process: None,
             next_id: 1,
         }
@@ -132,7 +140,28 @@ impl PortDriver {
             stderr_tail,
         });
         self.configured = false;
+        self.trusts_per_configure = false;
         Ok(())
+    }
+
+    /// Makes the running process as fresh as a new one with `reset`. False
+    /// when there is no process or the reset failed: then the caller starts
+    /// a new one.
+    pub async fn reset(&mut self) -> bool {
+        if self.process.is_none() {
+            return false;
+        }
+        match self.send(Command::Reset).await {
+            Ok(reply) if reply.ok => {
+                self.configured = false;
+                self.trusts_per_configure = true;
+                if let Some(p) = &self.process {
+                    p.stderr_tail.lock().expect("stderr tail lock").clear();
+                }
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Starts or restarts the process as the command needs (see the module
@@ -141,7 +170,7 @@ impl PortDriver {
         if let Command::Configure(configure) = command {
             let wanted = PathBuf::from(&configure.ca_cert);
             let ca_differs = self.ca_cert.as_deref() != Some(wanted.as_path());
-            if ca_differs && !self.configured {
+            if ca_differs && !self.configured && !self.trusts_per_configure {
                 self.ca_cert = Some(wanted);
                 return self.start().await;
             }
@@ -237,6 +266,107 @@ impl ClientUnderTest for PortDriver {
             _ => {}
         }
         reply
+    }
+}
+
+/// One port column's driver processes, kept between scenarios: a scenario
+/// takes an idle process made fresh with `reset`, or a new one, and gives it
+/// back when it ends. A process is reused only when its driver announces
+/// `reset` and answers it; one that failed, timed out, or was shut down is
+/// never given back, so a crashed or hung driver is replaced. Scenarios
+/// running at the same time each have their own process.
+pub struct DriverPool {
+    port: String,
+    launch: Launch,
+    timeout: Duration,
+    idle: Mutex<Vec<PortDriver>>,
+    /// Whether the driver announces `reset`, once a `hello` said so.
+    resets: Mutex<Option<bool>>,
+}
+
+impl DriverPool {
+    /// An empty pool for `port`'s driver.
+    pub fn new(port: impl Into<String>, launch: Launch, timeout: Duration) -> Arc<DriverPool> {
+        Arc::new(DriverPool {
+            port: port.into(),
+            launch,
+            timeout,
+            idle: Mutex::new(Vec::new()),
+            resets: Mutex::new(None),
+        })
+    }
+
+    /// A driver as fresh as a new process: an idle one after `reset`, or a
+    /// new one (started on its first command).
+    pub async fn take(self: &Arc<Self>) -> PooledDriver {
+        loop {
+            let idle = self.idle.lock().expect("driver pool lock").pop();
+            let Some(mut driver) = idle else {
+                let driver =
+                    PortDriver::new(self.port.clone(), self.launch.clone(), None, self.timeout);
+                return self.lend(driver);
+            };
+            if self.announces_reset(&mut driver).await && driver.reset().await {
+                return self.lend(driver);
+            }
+            // Dropped, its process is killed; the next idle one is tried.
+        }
+    }
+
+    fn lend(self: &Arc<Self>, driver: PortDriver) -> PooledDriver {
+        PooledDriver {
+            driver: Some(driver),
+            pool: self.clone(),
+        }
+    }
+
+    async fn announces_reset(&self, driver: &mut PortDriver) -> bool {
+        if let Some(known) = *self.resets.lock().expect("driver pool lock") {
+            return known;
+        }
+        let Ok(reply) = driver.send(Command::Hello).await else {
+            return false;
+        };
+        let announced = reply.ok
+            && serde_json::from_value::<Hello>(serde_json::Value::Object(reply.body))
+                .is_ok_and(|h| h.capabilities.iter().any(|c| c == capability::RESET));
+        *self.resets.lock().expect("driver pool lock") = Some(announced);
+        announced
+    }
+
+    fn give_back(&self, driver: PortDriver) {
+        if driver.process.is_some() {
+            self.idle.lock().expect("driver pool lock").push(driver);
+        }
+    }
+}
+
+/// A driver lent by a [`DriverPool`] for one scenario; given back on drop.
+pub struct PooledDriver {
+    driver: Option<PortDriver>,
+    pool: Arc<DriverPool>,
+}
+
+#[async_trait]
+impl ClientUnderTest for PooledDriver {
+    fn port(&self) -> &str {
+        &self.pool.port
+    }
+
+    async fn send(&mut self, command: Command) -> Result<Reply, DriverFailure> {
+        self.driver
+            .as_mut()
+            .expect("lent until dropped")
+            .send(command)
+            .await
+    }
+}
+
+impl Drop for PooledDriver {
+    fn drop(&mut self) {
+        if let Some(driver) = self.driver.take() {
+            self.pool.give_back(driver);
+        }
     }
 }
 
@@ -410,6 +540,87 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(err, DriverFailure::BadReply { .. }), "{err}");
+    }
+
+    /// A stand-in driver that counts its configured apps, forgets them on
+    /// `reset`, announces the capabilities in `$CAPS`, and crashes on `cache`.
+    const COUNTING_DRIVER: &str = r#"
+        apps=0
+        while IFS= read -r line; do
+          id=$(printf '%s' "$line" | sed -n 's/.*"id":\([0-9]*\).*/\1/p')
+          case "$line" in
+            *'"cmd":"hello"'*) printf '{"id":%s,"ok":true,"port":"sh","library":"sh","version":"1","capabilities":[%s]}\n' "$id" "$CAPS" ;;
+            *'"cmd":"configure"'*) apps=$((apps + 1)); printf '{"id":%s,"ok":true}\n' "$id" ;;
+            *'"cmd":"reset"'*) apps=0; printf '{"id":%s,"ok":true}\n' "$id" ;;
+            *'"cmd":"accounts"'*) printf '{"id":%s,"ok":true,"accounts":[],"apps":%s,"pid":%s}\n' "$id" "$apps" "$$" ;;
+            *'"cmd":"cache"'*) exit 3 ;;
+            *) printf '{"id":%s,"ok":false,"error":{"kind":"driver","message":"unknown cmd"}}\n' "$id" ;;
+          esac
+        done"#;
+
+    fn counting_pool(capabilities: &str) -> Arc<DriverPool> {
+        let mut launch = sh_driver(COUNTING_DRIVER);
+        launch.env.push(("CAPS".into(), capabilities.into()));
+        DriverPool::new("sh", launch, Duration::from_secs(5))
+    }
+
+    /// One scenario's use: configure an app with its own mock's CA, then
+    /// (apps configured in the process, its pid).
+    async fn scenario(client: &mut PooledDriver, ca: &str) -> (u64, u64) {
+        assert!(client.send(configure(ca)).await.unwrap().ok);
+        let reply = client
+            .send(Command::Accounts(AppRef { app: "a".into() }))
+            .await
+            .unwrap();
+        let number = |name: &str| reply.body[name].as_u64().expect(name);
+        (number("apps"), number("pid"))
+    }
+
+    #[tokio::test]
+    async fn a_driver_announcing_reset_serves_the_next_scenario_as_new() {
+        let pool = counting_pool(r#""reset""#);
+        let mut first = pool.take().await;
+        let (apps, pid) = scenario(&mut first, "/ca/one.pem").await;
+        assert_eq!(apps, 1);
+        drop(first);
+        let mut second = pool.take().await;
+        // Same process, another mock's CA, and nothing left of the first
+        // scenario: without the reset it would count two apps.
+        assert_eq!(scenario(&mut second, "/ca/two.pem").await, (1, pid));
+        // A scenario running meanwhile gets its own process.
+        let mut beside = pool.take().await;
+        let (apps, other) = scenario(&mut beside, "/ca/three.pem").await;
+        assert_eq!(apps, 1);
+        assert_ne!(other, pid);
+    }
+
+    #[tokio::test]
+    async fn without_reset_every_scenario_gets_a_new_process() {
+        let pool = counting_pool("");
+        let mut first = pool.take().await;
+        let (_, pid) = scenario(&mut first, "/ca/one.pem").await;
+        drop(first);
+        let mut second = pool.take().await;
+        let (apps, other) = scenario(&mut second, "/ca/two.pem").await;
+        assert_eq!(apps, 1);
+        assert_ne!(other, pid);
+    }
+
+    #[tokio::test]
+    async fn a_crashed_driver_is_replaced_not_reused() {
+        let pool = counting_pool(r#""reset""#);
+        let mut first = pool.take().await;
+        let (_, pid) = scenario(&mut first, "/ca/one.pem").await;
+        let crash = first.send(Command::Cache(AppRef { app: "a".into() })).await;
+        assert!(
+            matches!(crash, Err(DriverFailure::Exited { .. })),
+            "{crash:?}"
+        );
+        drop(first);
+        let mut second = pool.take().await;
+        let (apps, other) = scenario(&mut second, "/ca/two.pem").await;
+        assert_eq!(apps, 1);
+        assert_ne!(other, pid);
     }
 
     #[tokio::test]

@@ -68,6 +68,10 @@ impl ClientUnderTest for ReferenceDriver {
                 let contexts = app.contexts.lock().expect("contexts lock").clone();
                 body(json!({ "contexts": contexts }))
             }),
+            Command::Reset => {
+                self.apps.clear();
+                Ok(Map::new())
+            }
             Command::Shutdown => Ok(Map::new()),
         };
         Ok(match result {
@@ -103,6 +107,7 @@ fn hello() -> Map<String, Value> {
         CACHE,
         HASH_ALGORITHM,
         ACCOUNT_LOOKUP,
+        RESET,
     ];
     body(json!({
         "port": PORT,

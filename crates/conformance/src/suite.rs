@@ -336,13 +336,9 @@ pub fn matrix_runner(
     })
 }
 
-/// Serializes suite runs: the world constructor reads the active context.
-static RUN_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// Runs the selected scenarios against fresh clients from `opts.factory`,
-/// one at a time, and reports every one.
+/// Runs the selected scenarios against fresh clients from `opts.factory`
+/// and reports every one. Several runs may go on at once (one per port).
 pub async fn run_suite(opts: SuiteOptions) -> SuiteReport {
-    let _running = RUN_LOCK.lock().await;
     // cucumber's run is not `Send`, while the matrix needs a `Send` future:
     // the suite runs on its own thread with its own runtime (the mocks and
     // clients of the scenarios live there too).
@@ -402,7 +398,7 @@ async fn run_here(opts: SuiteOptions) -> SuiteReport {
         Err(e) => return fail(e, errors),
     };
     let capabilities = capabilities(&opts.factory).await;
-    *ACTIVE.lock().expect("suite context lock") = Some(Arc::new(SuiteContext {
+    let context = Arc::new(SuiteContext {
         port: opts.section.name().to_owned(),
         factory: opts.factory.clone(),
         snapshot_dir: match &opts.section {
@@ -415,7 +411,7 @@ async fn run_here(opts: SuiteOptions) -> SuiteReport {
         },
         snapshots_unchecked: matches!(opts.section, Section::Build(_)),
         authority: opts.authority,
-    }));
+    });
     let authority = opts.authority;
 
     let not_supported: Arc<Mutex<Vec<(Key, ScenarioResult)>>> = Arc::default();
@@ -467,7 +463,7 @@ async fn run_here(opts: SuiteOptions) -> SuiteReport {
 
     let evidence: Arc<Mutex<BTreeMap<Key, Evidence>>> = Arc::default();
     let observed = evidence.clone();
-    let collector = FicWorld::cucumber()
+    let run = FicWorld::cucumber()
         .max_concurrent_scenarios(Some(4))
         .before(|feature, _rule, scenario, world| {
             world.feature = feature.name.clone();
@@ -495,9 +491,8 @@ async fn run_here(opts: SuiteOptions) -> SuiteReport {
             errors: Vec::new(),
         })
         .with_cli(cucumber::cli::Opts::<_, _, _, cucumber::cli::Empty>::default())
-        .filter_run(&opts.features_dir, filter)
-        .await;
-    *ACTIVE.lock().expect("suite context lock") = None;
+        .filter_run(&opts.features_dir, filter);
+    let collector = ACTIVE.scope(context, run).await;
 
     errors.extend(collector.errors);
     let mut all: BTreeMap<Key, ScenarioResult> = collector.done.into_iter().collect();

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use mock_entra::{Directory, JournalEntry, MockEntra};
 use serde_json::Value;
@@ -35,10 +35,13 @@ pub struct SuiteContext {
     pub authority: AuthorityMode,
 }
 
-/// The context of the suite run in progress. cucumber builds worlds with a
-/// plain constructor, so the runner hands the factory over here;
-/// `run_suite` holds a lock so only one run uses it at a time.
-pub(crate) static ACTIVE: Mutex<Option<Arc<SuiteContext>>> = Mutex::new(None);
+tokio::task_local! {
+    /// The context of the suite run this task belongs to. cucumber builds
+    /// worlds with a plain constructor, inside the run's own future, so the
+    /// runner hands the factory over here; being task-local, suites of
+    /// several ports can run side by side.
+    pub(crate) static ACTIVE: Arc<SuiteContext>;
+}
 
 /// A step's failure, shown under the step in the report.
 #[derive(Debug, thiserror::Error)]
@@ -160,7 +163,7 @@ impl fmt::Debug for FicWorld {
 impl FicWorld {
     fn new() -> FicWorld {
         FicWorld {
-            suite: ACTIVE.lock().expect("suite context lock").clone(),
+            suite: ACTIVE.try_with(Arc::clone).ok(),
             env: None,
             feature: String::new(),
             scenario: String::new(),

@@ -74,7 +74,7 @@ public final class Driver {
     // parameters have forceRefresh and claims.
     static final List<String> CAPABILITIES = List.of("secret", "certificate", "fmi_path",
             "context_callback", "user_fic", "user_fic_by_oid", "silent", "cache", "legacy_callback",
-            "fmi_path_null", "user_fic_force_refresh", "user_fic_claims", "user_fic_tenant");
+            "fmi_path_null", "user_fic_force_refresh", "user_fic_claims", "user_fic_tenant", "reset");
 
     /** What a failing_callback throws, so its arrival can be recognised. */
     static final class CallbackFailure extends RuntimeException {
@@ -624,6 +624,42 @@ public final class Driver {
         return out;
     }
 
+    // ---- reset ---------------------------------------------------------------
+
+    /**
+     * What msal4j keeps per JVM rather than per application, in static maps:
+     * instance discovery metadata by host (in production mode every mock is
+     * login.microsoftonline.com, so a kept entry would skip the discovery a
+     * new process makes), throttled requests, cached interaction_required
+     * errors. A reset clears them with the apps.
+     */
+    static final List<String[]> PROCESS_CACHES = List.of(
+            new String[]{"com.microsoft.aad.msal4j.AadInstanceDiscoveryProvider", "cache"},
+            new String[]{"com.microsoft.aad.msal4j.ThrottlingCache", "requestsToThrottle"},
+            new String[]{"com.microsoft.aad.msal4j.InteractionRequiredCache", "requestsToCache"});
+
+    /** The static map `className.field` of msal4j. */
+    static Map<?, ?> processCache(String className, String field) {
+        try {
+            java.lang.reflect.Field f = Class.forName(className).getDeclaredField(field);
+            f.setAccessible(true);
+            Object value = f.get(null);
+            if (!(value instanceof Map)) throw new IllegalStateException("not a map: " + value);
+            return (Map<?, ?>) value;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // A renamed field must not leave stale state behind: the harness
+            // then starts a new process instead.
+            throw driverError("reset cannot clear msal4j's " + className + "." + field + ": " + e);
+        }
+    }
+
+    /** Drops every app (its cache and callback contexts) and msal4j's JVM-wide caches. */
+    Map<String, Object> reset() {
+        apps.clear();
+        for (String[] cache : PROCESS_CACHES) processCache(cache[0], cache[1]).clear();
+        return new LinkedHashMap<>();
+    }
+
     // ---- loop ----------------------------------------------------------------
 
     /** The reply to one line; the second element says whether to stop. */
@@ -652,6 +688,7 @@ public final class Driver {
                 case "accounts": body = accounts(req); break;
                 case "cache": body = cache(req); break;
                 case "callback_contexts": body = callbackContexts(req); break;
+                case "reset": body = reset(); break;
                 case "shutdown": body = new LinkedHashMap<>(); break;
                 default: throw driverError("unknown cmd '" + cmd + "'");
             }

@@ -144,6 +144,35 @@ class DriverTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void resetDropsEveryAppAndMsal4jsProcessWideCaches() throws Exception {
+        String authority = "https://localhost:" + server.getAddress().getPort() + "/" + TENANT;
+        String ca = dir.resolve("ca.pem").toString();
+        String exchange = "[\"api://AzureADTokenExchange/.default\"]";
+        String acquire = "\"cmd\":\"acquire_for_client\",\"app\":\"blueprint\",\"scopes\":" + exchange + ",\"fmi_path\":\"agent-1\"";
+        Driver d = new Driver();
+        assertTrue(((List<?>) d.hello(Map.of()).get("capabilities")).contains("reset"));
+        d.handle(configure(1, "blueprint", "bp", authority, ca, "{\"type\":\"secret\",\"secret\":\"s3\"}"));
+        assertEquals(true, ((Map<String, Object>) d.handle("{\"id\":2," + acquire + "}")[0]).get("ok"));
+        // What msal4j would keep for the next scenario's app in a kept JVM.
+        for (String[] cache : Driver.PROCESS_CACHES) {
+            ((Map<String, Object>) Driver.processCache(cache[0], cache[1])).put("login.microsoftonline.com", 1L);
+        }
+        Map<String, Object> reset = (Map<String, Object>) d.handle("{\"id\":3,\"cmd\":\"reset\"}")[0];
+        assertEquals(Map.of("id", 3L, "ok", true), reset);
+        assertTrue(d.apps.isEmpty());
+        for (String[] cache : Driver.PROCESS_CACHES) {
+            assertTrue(Driver.processCache(cache[0], cache[1]).isEmpty(), cache[0]);
+        }
+        Map<String, Object> gone = (Map<String, Object>) d.handle("{\"id\":4,\"cmd\":\"cache\",\"app\":\"blueprint\"}")[0];
+        assertEquals("driver", kind(gone), gone.toString());
+        // The same app configured again starts with an empty cache.
+        d.handle(configure(5, "blueprint", "bp", authority, ca, "{\"type\":\"secret\",\"secret\":\"s3\"}"));
+        Map<String, Object> empty = (Map<String, Object>) d.handle("{\"id\":6,\"cmd\":\"cache\",\"app\":\"blueprint\"}")[0];
+        assertEquals(List.of(), empty.get("access_token_keys"), empty.toString());
+    }
+
+    @Test
     void shutdownRepliesThenStops() throws Exception {
         List<Map<String, Object>> rs = session("{\"id\":9,\"cmd\":\"shutdown\"}", "{\"id\":10,\"cmd\":\"hello\"}");
         assertEquals(1, rs.size());
