@@ -344,7 +344,9 @@ pub async fn run_matrix(
         })
         .buffer_unordered(options.jobs.max(1))
         .collect::<Vec<_>>();
+    let quiet = crate::suite::QuietSuitePanics::install();
     let (idp, mut finished) = futures::join!(run_idp(options, &suite), ports);
+    drop(quiet);
     finished.sort_by_key(|(at, _, _)| *at);
     let mut columns = Vec::new();
     let mut observed: Vec<Observed> = Vec::new();
@@ -700,7 +702,8 @@ async fn preflight(
     Ok(hello)
 }
 
-async fn hello(client: &mut dyn ClientUnderTest) -> Result<Hello, String> {
+/// Asks a client who it is (`hello`), read as the protocol's [`Hello`].
+pub(crate) async fn hello(client: &mut dyn ClientUnderTest) -> Result<Hello, String> {
     let reply = client
         .send(Command::Hello)
         .await

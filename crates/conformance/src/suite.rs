@@ -336,6 +336,49 @@ pub fn matrix_runner(
     })
 }
 
+/// The name of every thread a suite runs its scenarios on.
+const SUITE_THREAD_PREFIX: &str = "suite-";
+
+/// Keeps overlapping suites from printing their failing steps' panics.
+///
+/// cucumber silences the panic hook while a suite runs and puts back the
+/// hook it found when the suite ends. Suites that overlap hand each other's
+/// silence back and forth: one ending early brings the printing hook back
+/// while another still runs (its failing steps print backtraces), and the
+/// last to end may leave the silent hook in place for good. While this guard
+/// lives, panics on the suites' threads (failing steps, which the results
+/// carry already) are not printed and every other thread's are; dropping it
+/// puts back the hook that was there before.
+pub struct QuietSuitePanics {
+    previous: Arc<dyn Fn(&std::panic::PanicHookInfo<'_>) + Send + Sync>,
+}
+
+impl QuietSuitePanics {
+    /// Installs the hook until the guard is dropped.
+    pub fn install() -> QuietSuitePanics {
+        let previous: Arc<dyn Fn(&std::panic::PanicHookInfo<'_>) + Send + Sync> =
+            Arc::from(std::panic::take_hook());
+        let delegate = previous.clone();
+        std::panic::set_hook(Box::new(move |info| {
+            let on_suite = std::thread::current()
+                .name()
+                .is_some_and(|n| n.starts_with(SUITE_THREAD_PREFIX));
+            if !on_suite {
+                delegate(info);
+            }
+        }));
+        QuietSuitePanics { previous }
+    }
+}
+
+impl Drop for QuietSuitePanics {
+    fn drop(&mut self) {
+        let previous = self.previous.clone();
+        drop(std::panic::take_hook());
+        std::panic::set_hook(Box::new(move |info| previous(info)));
+    }
+}
+
 /// Runs the selected scenarios against fresh clients from `opts.factory`
 /// and reports every one. Several runs may go on at once (one per port).
 pub async fn run_suite(opts: SuiteOptions) -> SuiteReport {
@@ -343,11 +386,13 @@ pub async fn run_suite(opts: SuiteOptions) -> SuiteReport {
     // the suite runs on its own thread with its own runtime (the mocks and
     // clients of the scenarios live there too).
     let (tx, rx) = tokio::sync::oneshot::channel();
+    let thread_name = format!("{SUITE_THREAD_PREFIX}{}", opts.section.name());
     let spawned = std::thread::Builder::new()
-        .name(format!("suite-{}", opts.section.name()))
+        .name(thread_name.clone())
         .spawn(move || {
             let report = match tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
+                .thread_name(thread_name)
                 .enable_all()
                 .build()
             {

@@ -208,19 +208,9 @@ fn loaded(build: &PortBuild, hello: Hello) -> Result<Hello, String> {
 
 async fn hello(factory: &ClientFactory) -> Result<Hello, String> {
     let mut client = factory().await.map_err(|e| e.to_string())?;
-    let reply = client
-        .send(Command::Hello)
-        .await
-        .map_err(|e| e.to_string())?;
+    let hello = crate::matrix::hello(client.as_mut()).await;
     let _ = client.send(Command::Shutdown).await;
-    if !reply.ok {
-        return Err(match reply.error {
-            Some(e) => format!("hello failed: {e}"),
-            None => "hello failed without saying why".to_owned(),
-        });
-    }
-    serde_json::from_value(serde_json::Value::Object(reply.body))
-        .map_err(|e| format!("hello reply is not the protocol: {e}"))
+    hello
 }
 
 /// The engine on the ports of `options`: makes each port's client
