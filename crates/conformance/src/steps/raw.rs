@@ -11,6 +11,7 @@ use cucumber::{then, when};
 use fic_protocol::form;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use mock_entra::MockEntra;
+use mock_entra::fixtures::BOB;
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use serde_json::{Value, json};
@@ -73,7 +74,7 @@ impl Poster<'_> {
         let r = self
             .form(&[
                 (form::GRANT_TYPE, "client_credentials"),
-                (form::CLIENT_ID, BLUEPRINT),
+                (form::CLIENT_ID, BLUEPRINT.as_str()),
                 (form::CLIENT_SECRET, BLUEPRINT_SECRET),
                 (form::SCOPE, EXCHANGE_SCOPE),
                 (form::FMI_PATH, fmi_path),
@@ -124,7 +125,7 @@ impl Poster<'_> {
         let a = blueprint_assertion(&self.mock.token_endpoint(), overrides)?;
         self.form(&[
             (form::GRANT_TYPE, "client_credentials"),
-            (form::CLIENT_ID, BLUEPRINT),
+            (form::CLIENT_ID, BLUEPRINT.as_str()),
             (form::CLIENT_ASSERTION_TYPE, JWT_BEARER),
             (form::CLIENT_ASSERTION, &a),
             (form::SCOPE, EXCHANGE_SCOPE),
@@ -135,7 +136,7 @@ impl Poster<'_> {
     /// The blueprint with its secret and these extra fields.
     async fn secret(&self, extra: &[(&str, &str)]) -> Result<RawReply, StepError> {
         let mut form = vec![
-            (form::CLIENT_ID, BLUEPRINT),
+            (form::CLIENT_ID, BLUEPRINT.as_str()),
             (form::CLIENT_SECRET, BLUEPRINT_SECRET),
         ];
         form.extend_from_slice(extra);
@@ -195,7 +196,7 @@ fn blueprint_assertion(aud: &str, overrides: Value) -> Result<String, StepError>
     });
     let t = now();
     let mut claims = json!({
-        "aud": aud, "iss": BLUEPRINT, "sub": BLUEPRINT,
+        "aud": aud, "iss": BLUEPRINT.as_str(), "sub": BLUEPRINT.as_str(),
         "exp": t + 600, "nbf": t, "iat": t, "jti": uuid::Uuid::new_v4().to_string(),
     });
     for (k, v) in overrides.as_object().into_iter().flatten() {
@@ -266,7 +267,10 @@ async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
             p.secret(&[cc, scope, (form::TOKEN_TYPE, "mtls_pop")])
                 .await?
         }
-        "no client credential" => p.form(&[cc, scope, (form::CLIENT_ID, BLUEPRINT)]).await?,
+        "no client credential" => {
+            p.form(&[cc, scope, (form::CLIENT_ID, BLUEPRINT.as_str())])
+                .await?
+        }
         "no client id" => {
             p.form(&[cc, scope, (form::CLIENT_SECRET, BLUEPRINT_SECRET)])
                 .await?
@@ -275,7 +279,7 @@ async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
             p.form(&[
                 cc,
                 scope,
-                (form::CLIENT_ID, BLUEPRINT),
+                (form::CLIENT_ID, BLUEPRINT.as_str()),
                 (form::CLIENT_SECRET, "nope"),
             ])
             .await?
@@ -326,7 +330,7 @@ async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
             p.form(&[
                 cc,
                 scope,
-                (form::CLIENT_ID, BLUEPRINT),
+                (form::CLIENT_ID, BLUEPRINT.as_str()),
                 (form::CLIENT_ASSERTION_TYPE, "urn:other"),
                 (form::CLIENT_ASSERTION, "x.y.z"),
             ])
@@ -336,7 +340,7 @@ async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
             p.form(&[
                 cc,
                 scope,
-                (form::CLIENT_ID, BLUEPRINT),
+                (form::CLIENT_ID, BLUEPRINT.as_str()),
                 (form::CLIENT_ASSERTION_TYPE, JWT_BEARER),
                 (form::CLIENT_ASSERTION, "garbage"),
             ])
@@ -346,12 +350,13 @@ async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
             let none = format!(
                 "{}.{}.",
                 URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#),
-                URL_SAFE_NO_PAD.encode(json!({"iss": BLUEPRINT, "sub": BLUEPRINT}).to_string())
+                URL_SAFE_NO_PAD
+                    .encode(json!({"iss": BLUEPRINT.as_str(), "sub": BLUEPRINT}).to_string())
             );
             p.form(&[
                 cc,
                 scope,
-                (form::CLIENT_ID, BLUEPRINT),
+                (form::CLIENT_ID, BLUEPRINT.as_str()),
                 (form::CLIENT_ASSERTION_TYPE, JWT_BEARER),
                 (form::CLIENT_ASSERTION, &none),
             ])
@@ -385,46 +390,49 @@ async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
             p.form(&[
                 cc,
                 scope,
-                (form::CLIENT_ID, BLUEPRINT),
+                (form::CLIENT_ID, BLUEPRINT.as_str()),
                 (form::CLIENT_ASSERTION_TYPE, JWT_POP),
                 (form::CLIENT_ASSERTION, &a),
             ])
             .await?
         }
         "T1 for agent A presented by agent B" => {
-            let t1 = p.t1(AGENT_A).await?;
-            p.t2_reply(AGENT_B, &t1).await?
+            let t1 = p.t1(AGENT_A.as_str()).await?;
+            p.t2_reply(AGENT_B.as_str(), &t1).await?
         }
         "T1 presented by an app without federated credentials" => {
-            let t1 = p.t1(AGENT_A).await?;
-            p.t2_reply(DAEMON, &t1).await?
+            let t1 = p.t1(AGENT_A.as_str()).await?;
+            p.t2_reply(DAEMON.as_str(), &t1).await?
         }
         "T1 re-signed for another audience" => {
-            let mut claims = jwt_claims(&p.t1(AGENT_A).await?)?;
+            let mut claims = jwt_claims(&p.t1(AGENT_A.as_str()).await?)?;
             claims["aud"] = json!("api://something-else");
-            p.t2_reply(AGENT_A, &p.mock.sign_token(&claims)).await?
+            p.t2_reply(AGENT_A.as_str(), &p.mock.sign_token(&claims))
+                .await?
         }
         // Federated identity records match the issuer exactly (case
         // included); the mock still recognises the issuer as its own and
         // verifies the signature, so only the record match can fail.
         "T1 re-signed with its issuer's tenant id in upper case" => {
-            let mut claims = jwt_claims(&p.t1(AGENT_A).await?)?;
+            let mut claims = jwt_claims(&p.t1(AGENT_A.as_str()).await?)?;
             let iss = claims["iss"].as_str().unwrap_or_default();
-            claims["iss"] = json!(iss.replace(TENANT, &TENANT.to_uppercase()));
-            p.t2_reply(AGENT_A, &p.mock.sign_token(&claims)).await?
+            claims["iss"] = json!(iss.replace(TENANT.as_str(), &TENANT.to_uppercase()));
+            p.t2_reply(AGENT_A.as_str(), &p.mock.sign_token(&claims))
+                .await?
         }
         "a user token presented as T1" => {
-            let mut claims = jwt_claims(&p.t1(AGENT_A).await?)?;
+            let mut claims = jwt_claims(&p.t1(AGENT_A.as_str()).await?)?;
             claims["idtyp"] = json!("user");
-            p.t2_reply(AGENT_A, &p.mock.sign_token(&claims)).await?
+            p.t2_reply(AGENT_A.as_str(), &p.mock.sign_token(&claims))
+                .await?
         }
         "T1 with a forged signature" => {
-            let t1 = p.t1(AGENT_A).await?;
+            let t1 = p.t1(AGENT_A.as_str()).await?;
             let forged = format!(
                 "{}.c2lnbmF0dXJl",
                 t1.rsplit_once('.').map_or("", |(h, _)| h)
             );
-            p.t2_reply(AGENT_A, &forged).await?
+            p.t2_reply(AGENT_A.as_str(), &forged).await?
         }
         "Basic credentials naming another client" => {
             let basic = STANDARD.encode(format!("{DAEMON}:{DAEMON_SECRET}"));
@@ -432,7 +440,7 @@ async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
                 .http
                 .post(p.mock.token_endpoint())
                 .header("authorization", format!("Basic {basic}"))
-                .form(&[cc, scope, (form::CLIENT_ID, BLUEPRINT)])
+                .form(&[cc, scope, (form::CLIENT_ID, BLUEPRINT.as_str())])
                 .send()
                 .await;
             reply(r.map_err(|e| failed("posting to the mock", e))?).await?
@@ -453,18 +461,18 @@ async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
             p.get(url).await?
         }
         "an expired T1" => {
-            let t1 = p.t1(AGENT_A).await?;
+            let t1 = p.t1(AGENT_A.as_str()).await?;
             p.mock.clock().advance(Duration::from_secs(2 * 3600));
-            p.t2_reply(AGENT_A, &t1).await?
+            p.t2_reply(AGENT_A.as_str(), &t1).await?
         }
         user_case => {
-            let t1 = p.t1(AGENT_A).await?;
-            let t2 = access_token(p.t2_reply(AGENT_A, &t1).await?)?;
+            let t1 = p.t1(AGENT_A.as_str()).await?;
+            let t2 = access_token(p.t2_reply(AGENT_A.as_str(), &t1).await?)?;
             let bob = [(form::USERNAME, "bob@contoso.com")];
             match user_case {
                 "a user_fic for an unknown user" => {
                     p.user_fic(
-                        AGENT_A,
+                        AGENT_A.as_str(),
                         &t1,
                         &t2,
                         &[(form::USERNAME, "mallory@contoso.com")],
@@ -473,47 +481,61 @@ async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
                     .await?
                 }
                 "a user_fic without openid" => {
-                    p.user_fic(AGENT_A, &t1, &t2, &bob, USER_SCOPE).await?
+                    p.user_fic(AGENT_A.as_str(), &t1, &t2, &bob, USER_SCOPE)
+                        .await?
                 }
                 "a user_fic for an undefined scope" => {
-                    p.user_fic(AGENT_A, &t1, &t2, &bob, "api://contoso-api/admin openid")
-                        .await?
+                    p.user_fic(
+                        AGENT_A.as_str(),
+                        &t1,
+                        &t2,
+                        &bob,
+                        "api://contoso-api/admin openid",
+                    )
+                    .await?
                 }
                 "a user_fic with both username and user_id" => {
                     let both = [
                         (form::USERNAME, "bob@contoso.com"),
-                        (form::USER_ID, "22222222-aaaa-4bbb-8ccc-000000000002"),
+                        (form::USER_ID, BOB.as_str()),
                     ];
-                    p.user_fic(AGENT_A, &t1, &t2, &both, USER_SCOPES).await?
+                    p.user_fic(AGENT_A.as_str(), &t1, &t2, &both, USER_SCOPES)
+                        .await?
                 }
                 "a user_fic without a user credential" => {
-                    p.user_fic(AGENT_A, &t1, "", &bob, USER_SCOPES).await?
+                    p.user_fic(AGENT_A.as_str(), &t1, "", &bob, USER_SCOPES)
+                        .await?
                 }
                 "a user_fic with T2 of another agent" => {
-                    let t1_b = p.t1(AGENT_B).await?;
-                    p.user_fic(AGENT_B, &t1_b, &t2, &bob, USER_SCOPES).await?
+                    let t1_b = p.t1(AGENT_B.as_str()).await?;
+                    p.user_fic(AGENT_B.as_str(), &t1_b, &t2, &bob, USER_SCOPES)
+                        .await?
                 }
                 "a user_fic with T1 as the user credential" => {
-                    p.user_fic(AGENT_A, &t1, &t1, &bob, USER_SCOPES).await?
+                    p.user_fic(AGENT_A.as_str(), &t1, &t1, &bob, USER_SCOPES)
+                        .await?
                 }
                 "a user_fic with an expired T2" => {
                     p.mock.clock().advance(Duration::from_secs(3 * 3600));
-                    let fresh_t1 = p.t1(AGENT_A).await?;
-                    p.user_fic(AGENT_A, &fresh_t1, &t2, &bob, USER_SCOPES)
+                    let fresh_t1 = p.t1(AGENT_A.as_str()).await?;
+                    p.user_fic(AGENT_A.as_str(), &fresh_t1, &t2, &bob, USER_SCOPES)
                         .await?
                 }
                 "a T2 re-signed for another audience" => {
                     let mut claims = jwt_claims(&t2)?;
                     claims["aud"] = json!("api://contoso-api");
                     let t2 = p.mock.sign_token(&claims);
-                    p.user_fic(AGENT_A, &t1, &t2, &bob, USER_SCOPES).await?
+                    p.user_fic(AGENT_A.as_str(), &t1, &t2, &bob, USER_SCOPES)
+                        .await?
                 }
                 "a refresh token of another client" => {
-                    let rt =
-                        refresh_token(p.user_fic(AGENT_A, &t1, &t2, &bob, USER_SCOPES).await?)?;
+                    let rt = refresh_token(
+                        p.user_fic(AGENT_A.as_str(), &t1, &t2, &bob, USER_SCOPES)
+                            .await?,
+                    )?;
                     let form = [
                         (form::GRANT_TYPE, "refresh_token"),
-                        (form::CLIENT_ID, DAEMON),
+                        (form::CLIENT_ID, DAEMON.as_str()),
                         (form::CLIENT_SECRET, DAEMON_SECRET),
                         (form::REFRESH_TOKEN, rt.as_str()),
                         (form::SCOPE, USER_SCOPES),
@@ -521,13 +543,15 @@ async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
                     p.form(&form).await?
                 }
                 "an expired refresh token" => {
-                    let rt =
-                        refresh_token(p.user_fic(AGENT_A, &t1, &t2, &bob, USER_SCOPES).await?)?;
+                    let rt = refresh_token(
+                        p.user_fic(AGENT_A.as_str(), &t1, &t2, &bob, USER_SCOPES)
+                            .await?,
+                    )?;
                     p.mock.clock().advance(Duration::from_secs(91 * 86400));
-                    let fresh_t1 = p.t1(AGENT_A).await?;
+                    let fresh_t1 = p.t1(AGENT_A.as_str()).await?;
                     let form = [
                         (form::GRANT_TYPE, "refresh_token"),
-                        (form::CLIENT_ID, AGENT_A),
+                        (form::CLIENT_ID, AGENT_A.as_str()),
                         (form::CLIENT_ASSERTION_TYPE, JWT_BEARER),
                         (form::CLIENT_ASSERTION, fresh_t1.as_str()),
                         (form::REFRESH_TOKEN, rt.as_str()),
@@ -540,7 +564,8 @@ async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
                         "{}.c2lnbmF0dXJl",
                         t2.rsplit_once('.').map_or("", |(h, _)| h)
                     );
-                    p.user_fic(AGENT_A, &t1, &forged, &bob, USER_SCOPES).await?
+                    p.user_fic(AGENT_A.as_str(), &t1, &forged, &bob, USER_SCOPES)
+                        .await?
                 }
                 other => {
                     return Err(StepError::Check(format!(
