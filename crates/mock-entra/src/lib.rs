@@ -28,6 +28,8 @@ mod form;
 pub mod fuzzing;
 mod grants;
 mod harness_api;
+#[cfg(feature = "test-support")]
+pub mod hostile;
 mod impersonation;
 pub mod journal;
 mod jwt;

@@ -2,6 +2,10 @@
 //! requests is the IdP's behaviour, not a client's, so these bypass the
 //! client under test and post straight to the mock over TLS (trusting only
 //! its CA), with assertions signed here by the blueprint's fixture key.
+//! The single requests come from the shared catalogue
+//! (`mock_entra::hostile`, where each case's name is its step text); the
+//! cases that need a token first, a signature for this mock's endpoint or a
+//! clock move are built here.
 
 use std::time::Duration;
 
@@ -12,6 +16,7 @@ use fic_protocol::form;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use mock_entra::MockEntra;
 use mock_entra::fixtures::BOB;
+use mock_entra::hostile::{self, HostileCase};
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use serde_json::{Value, json};
@@ -27,7 +32,7 @@ const JWT_BEARER: &str = fic_protocol::AssertionType::JWT_BEARER_URN;
 const JWT_POP: &str = fic_protocol::AssertionType::JWT_POP_URN;
 const USER_SCOPES: &str = "api://contoso-api/read openid profile offline_access";
 
-/// Posts to the mock's token endpoint (or `path` under its base URL).
+/// Posts to the mock's token endpoint, or sends a catalogue case as written.
 struct Poster<'a> {
     mock: &'a MockEntra,
     http: reqwest::Client,
@@ -48,25 +53,18 @@ impl Poster<'_> {
         reply(r.map_err(|e| failed("posting to the mock", e))?).await
     }
 
-    async fn body(
-        &self,
-        url: String,
-        content_type: &str,
-        body: Vec<u8>,
-    ) -> Result<RawReply, StepError> {
-        let r = self
-            .http
-            .post(url)
-            .header("content-type", content_type)
-            .body(body)
-            .send()
-            .await;
-        reply(r.map_err(|e| failed("posting to the mock", e))?).await
-    }
-
-    async fn get(&self, url: String) -> Result<RawReply, StepError> {
-        let r = self.http.get(url).send().await;
-        reply(r.map_err(|e| failed("querying the mock", e))?).await
+    /// Sends a case of the hostile-request catalogue as it is written.
+    async fn send(&self, case: &HostileCase) -> Result<RawReply, StepError> {
+        let url = format!("{}{}", self.mock.base_url(), case.path);
+        let mut request = self.http.request(case.method.clone(), url);
+        if let Some(content_type) = case.content_type {
+            request = request.header("content-type", content_type);
+        }
+        for (name, value) in &case.headers {
+            request = request.header(*name, value);
+        }
+        let r = request.body(case.body.clone()).send().await;
+        reply(r.map_err(|e| failed("sending to the mock", e))?).await
     }
 
     /// Leg 1 with the blueprint's secret: T1 for `fmi_path`.
@@ -131,16 +129,6 @@ impl Poster<'_> {
             (form::SCOPE, EXCHANGE_SCOPE),
         ])
         .await
-    }
-
-    /// The blueprint with its secret and these extra fields.
-    async fn secret(&self, extra: &[(&str, &str)]) -> Result<RawReply, StepError> {
-        let mut form = vec![
-            (form::CLIENT_ID, BLUEPRINT.as_str()),
-            (form::CLIENT_SECRET, BLUEPRINT_SECRET),
-        ];
-        form.extend_from_slice(extra);
-        self.form(&form).await
     }
 }
 
@@ -240,128 +228,10 @@ fn blueprint_assertion(aud: &str, overrides: Value) -> Result<String, StepError>
 async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
     let cc = (form::GRANT_TYPE, "client_credentials");
     let scope = (form::SCOPE, EXCHANGE_SCOPE);
-    let form_ct = "application/x-www-form-urlencoded";
+    if let Some(case) = hostile::case(case) {
+        return p.send(&case).await;
+    }
     Ok(match case {
-        "an unsupported grant type" => p.secret(&[(form::GRANT_TYPE, "password"), scope]).await?,
-        "no grant type" => p.secret(&[scope]).await?,
-        "no scope" => p.secret(&[cc]).await?,
-        "a resource scope without /.default" => p.secret(&[cc, (form::SCOPE, USER_SCOPE)]).await?,
-        "two resources in the scope" => {
-            p.secret(&[
-                cc,
-                (
-                    form::SCOPE,
-                    "api://contoso-api/.default api://AzureADTokenExchange/.default",
-                ),
-            ])
-            .await?
-        }
-        "an unknown resource" => {
-            p.secret(&[cc, (form::SCOPE, "api://nobody/.default")])
-                .await?
-        }
-        "an fmi path with a dot-dot segment" => {
-            p.secret(&[cc, scope, (form::FMI_PATH, "../x")]).await?
-        }
-        "mtls_pop without a client certificate" => {
-            p.secret(&[cc, scope, (form::TOKEN_TYPE, "mtls_pop")])
-                .await?
-        }
-        "no client credential" => {
-            p.form(&[cc, scope, (form::CLIENT_ID, BLUEPRINT.as_str())])
-                .await?
-        }
-        "no client id" => {
-            p.form(&[cc, scope, (form::CLIENT_SECRET, BLUEPRINT_SECRET)])
-                .await?
-        }
-        "a wrong client secret" => {
-            p.form(&[
-                cc,
-                scope,
-                (form::CLIENT_ID, BLUEPRINT.as_str()),
-                (form::CLIENT_SECRET, "nope"),
-            ])
-            .await?
-        }
-        "an unknown client id" => {
-            p.form(&[
-                cc,
-                scope,
-                (form::CLIENT_ID, "00000000-0000-0000-0000-00000000dead"),
-                (form::CLIENT_SECRET, "x"),
-            ])
-            .await?
-        }
-        "a duplicated parameter" => {
-            let body = b"grant_type=client_credentials&grant_type=client_credentials".to_vec();
-            p.body(p.mock.token_endpoint(), form_ct, body).await?
-        }
-        "a JSON body" => {
-            let body = br#"{"grant_type":"client_credentials"}"#.to_vec();
-            p.body(p.mock.token_endpoint(), "application/json", body)
-                .await?
-        }
-        "an undecodable body" => {
-            p.body(p.mock.token_endpoint(), form_ct, b"grant_type=%FF".to_vec())
-                .await?
-        }
-        "a body over 64 KiB" => {
-            p.body(p.mock.token_endpoint(), form_ct, vec![b'a'; 70 * 1024])
-                .await?
-        }
-        "an unknown tenant" => {
-            let url = format!("{}/nope.example/oauth2/v2.0/token", p.mock.base_url());
-            let body = format!(
-                "grant_type=client_credentials&client_id={BLUEPRINT}&client_secret={BLUEPRINT_SECRET}"
-            );
-            p.body(url, form_ct, body.into_bytes()).await?
-        }
-        "an unknown endpoint" => {
-            let url = format!(
-                "{}/{}/oauth2/v2.0/nothing-here",
-                p.mock.base_url(),
-                p.mock.tenant_id()
-            );
-            p.body(url, form_ct, b"grant_type=client_credentials".to_vec())
-                .await?
-        }
-        "an unknown assertion type" => {
-            p.form(&[
-                cc,
-                scope,
-                (form::CLIENT_ID, BLUEPRINT.as_str()),
-                (form::CLIENT_ASSERTION_TYPE, "urn:other"),
-                (form::CLIENT_ASSERTION, "x.y.z"),
-            ])
-            .await?
-        }
-        "a garbage assertion" => {
-            p.form(&[
-                cc,
-                scope,
-                (form::CLIENT_ID, BLUEPRINT.as_str()),
-                (form::CLIENT_ASSERTION_TYPE, JWT_BEARER),
-                (form::CLIENT_ASSERTION, "garbage"),
-            ])
-            .await?
-        }
-        "an unsigned assertion" => {
-            let none = format!(
-                "{}.{}.",
-                URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#),
-                URL_SAFE_NO_PAD
-                    .encode(json!({"iss": BLUEPRINT.as_str(), "sub": BLUEPRINT}).to_string())
-            );
-            p.form(&[
-                cc,
-                scope,
-                (form::CLIENT_ID, BLUEPRINT.as_str()),
-                (form::CLIENT_ASSERTION_TYPE, JWT_BEARER),
-                (form::CLIENT_ASSERTION, &none),
-            ])
-            .await?
-        }
         "an assertion for another audience" => {
             p.with_assertion(
                 json!({"aud": "https://login.microsoftonline.com/x/oauth2/v2.0/token"}),
@@ -433,32 +303,6 @@ async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
                 t1.rsplit_once('.').map_or("", |(h, _)| h)
             );
             p.t2_reply(AGENT_A.as_str(), &forged).await?
-        }
-        "Basic credentials naming another client" => {
-            let basic = STANDARD.encode(format!("{DAEMON}:{DAEMON_SECRET}"));
-            let r = p
-                .http
-                .post(p.mock.token_endpoint())
-                .header("authorization", format!("Basic {basic}"))
-                .form(&[cc, scope, (form::CLIENT_ID, BLUEPRINT.as_str())])
-                .send()
-                .await;
-            reply(r.map_err(|e| failed("posting to the mock", e))?).await?
-        }
-        "a refresh token the mock did not issue" => {
-            p.secret(&[
-                (form::GRANT_TYPE, "refresh_token"),
-                (form::REFRESH_TOKEN, "not-a-refresh-token"),
-                (form::SCOPE, USER_SCOPES),
-            ])
-            .await?
-        }
-        "instance discovery for another host" => {
-            let url = format!(
-                "{}/common/discovery/instance?api-version=1.1&authorization_endpoint=https://login.example/common/oauth2/v2.0/authorize",
-                p.mock.base_url()
-            );
-            p.get(url).await?
         }
         "an expired T1" => {
             let t1 = p.t1(AGENT_A.as_str()).await?;
