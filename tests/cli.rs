@@ -7,6 +7,8 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use mock_entra::fixtures::DAEMON;
+
 const BIN: &str = env!("CARGO_BIN_EXE_fic-harness");
 
 fn run(args: &[&str]) -> Output {
@@ -319,7 +321,9 @@ fn serve_logs_plain_key_value_lines_and_names_injected_faults() {
         .trim_start_matches("http://")
         .replace("localhost", "127.0.0.1");
     let token_path = format!("/{}/oauth2/v2.0/token", json["tenant_id"].as_str().unwrap());
-    let form = "grant_type=client_credentials&client_id=5d8f1c3e-3333-4e5f-8a9b-0c1d2e3f4a5b&client_secret=daemon-secret&scope=api%3A%2F%2Fcontoso-api%2F.default";
+    let form = format!(
+        "grant_type=client_credentials&client_id={DAEMON}&client_secret=daemon-secret&scope=api%3A%2F%2Fcontoso-api%2F.default"
+    );
 
     let refused = http(
         &addr,
@@ -343,7 +347,7 @@ fn serve_logs_plain_key_value_lines_and_names_injected_faults() {
         "POST",
         &token_path,
         "application/x-www-form-urlencoded",
-        form,
+        &form,
     );
     assert!(faulted.starts_with("HTTP/1.1 503"), "{faulted}");
     assert!(faulted.contains("AADSTS9990100"), "{faulted}");
@@ -371,7 +375,7 @@ fn serve_logs_plain_key_value_lines_and_names_injected_faults() {
         .unwrap_or_else(|| panic!("the injected fault is not logged as such:\n{log}"));
     for field in [
         "grant=client_credentials",
-        "client=5d8f1c3e-3333-4e5f-8a9b-0c1d2e3f4a5b",
+        &format!("client={DAEMON}"),
         "status=503",
         "code=9990100",
     ] {

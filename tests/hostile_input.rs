@@ -6,20 +6,19 @@
 //!
 //! The expected codes are the mock's
 //! catalogue (`crates/mock-entra/src/aadsts.rs`, `docs/mock-entra.md`).
-//! Cases found by the fuzzer (`docs/fuzzing.md`) are added here too.
+//! Cases found by the fuzzer (`docs/fuzzing.md`) are added here too. The
+//! single requests shared with the conformance steps and the mock's tests
+//! come first, from `mock_entra::hostile`; the variants and the cases that
+//! need the mock's state or keys are built here.
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, EncodingKey};
+use mock_entra::fixtures::{AGENT_A, AGENT_B, ALICE, BLUEPRINT, DAEMON, SNI_SERVICE, TENANT};
+use mock_entra::hostile::{self, HostileCase};
 use mock_entra::{Directory, MockEntra};
 use serde_json::{Value, json};
 
-const TENANT: &str = "10c419d4-4a50-45b2-aa4e-919fb84df24f";
-const BLUEPRINT: &str = "3bf56293-fbb5-42bd-a407-248ba7431a8c";
-const AGENT_A: &str = "7a3b9c2d-1111-4e5f-8a9b-0c1d2e3f4a5b";
-const AGENT_B: &str = "7a3b9c2d-2222-4e5f-8a9b-0c1d2e3f4a5b";
-const DAEMON: &str = "5d8f1c3e-3333-4e5f-8a9b-0c1d2e3f4a5b";
-const SNI_APP: &str = "9e4a7b1c-4444-4e5f-8a9b-0c1d2e3f4a5b";
 const EXCHANGE: &str = "api://AzureADTokenExchange/.default";
 const JWT_BEARER: &str = fic_protocol::AssertionType::JWT_BEARER_URN;
 const JWT_POP: &str = fic_protocol::AssertionType::JWT_POP_URN;
@@ -87,6 +86,26 @@ impl Case {
     }
 }
 
+/// A case of the shared catalogue of single hostile requests.
+impl From<HostileCase> for Case {
+    fn from(h: HostileCase) -> Case {
+        Case {
+            name: h.name.to_owned(),
+            method: h.method,
+            path: h.path,
+            content_type: h.content_type.map(str::to_owned),
+            headers: h
+                .headers
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+            body: h.body,
+            expect: Expect::Refused(h.status, h.code),
+            journaled: h.journaled,
+        }
+    }
+}
+
 fn url_encode(pairs: &[(&str, &str)]) -> String {
     let mut s = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in pairs {
@@ -137,7 +156,7 @@ impl Assertions {
 
     fn claims(&self) -> Value {
         json!({
-            "aud": self.audience, "iss": BLUEPRINT, "sub": BLUEPRINT,
+            "aud": self.audience, "iss": BLUEPRINT.as_str(), "sub": BLUEPRINT.as_str(),
             "exp": now() + 600, "nbf": now(), "iat": now(),
             "jti": uuid::Uuid::new_v4().to_string(),
         })
@@ -194,7 +213,7 @@ fn unsigned(header: &Value, claims: &Value, signature: &str) -> String {
 fn assertion_form(assertion: &str) -> Vec<(&'static str, String)> {
     vec![
         ("grant_type", "client_credentials".into()),
-        ("client_id", BLUEPRINT.into()),
+        ("client_id", BLUEPRINT.as_str().into()),
         ("client_assertion_type", JWT_BEARER.into()),
         ("client_assertion", assertion.to_owned()),
         ("scope", EXCHANGE.into()),
@@ -210,7 +229,7 @@ fn assertion_case(name: &str, assertion: &str, expect: Expect) -> Case {
 fn secret_form<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut form = vec![
         ("grant_type", "client_credentials"),
-        ("client_id", BLUEPRINT),
+        ("client_id", BLUEPRINT.as_str()),
         ("client_secret", "blueprint-secret"),
         ("scope", EXCHANGE),
     ];
@@ -257,7 +276,7 @@ fn user_fic_form<'a>(
 ) -> Vec<(&'a str, &'a str)> {
     let mut form = vec![
         ("grant_type", "user_fic"),
-        ("client_id", AGENT_A),
+        ("client_id", AGENT_A.as_str()),
         ("client_assertion_type", JWT_BEARER),
         ("client_assertion", t1),
         ("user_federated_identity_credential", t2),
@@ -278,7 +297,7 @@ fn refused(status: u16, code: u32) -> Expect {
 /// Every hostile case, in the order they are sent (some depend on the
 /// previous one, e.g. a replay after a first use).
 fn cases(mock: &MockEntra, a: &Assertions, tokens: &Tokens) -> Vec<Case> {
-    let mut c = Vec::new();
+    let mut c: Vec<Case> = hostile::catalogue().into_iter().map(Case::from).collect();
     let endpoint = mock.token_endpoint();
     let valid_secret = secret_form(&[]);
 
@@ -301,12 +320,6 @@ fn cases(mock: &MockEntra, a: &Assertions, tokens: &Tokens) -> Vec<Case> {
         b"grant_type=client_credential%2".to_vec(),
         refused(400, 70003),
     ));
-    c.push(Case::raw(
-        "duplicate grant_type",
-        Some(FORM),
-        b"grant_type=client_credentials&grant_type=client_credentials".to_vec(),
-        refused(400, 9990002),
-    ));
     let mut dup_secret = url_encode(&valid_secret);
     dup_secret.push_str("&client_secret=other");
     c.push(Case::raw(
@@ -315,7 +328,7 @@ fn cases(mock: &MockEntra, a: &Assertions, tokens: &Tokens) -> Vec<Case> {
         dup_secret.into_bytes(),
         refused(400, 9990002),
     ));
-    let mut dup_fmi = url_encode(&secret_form(&[("fmi_path", AGENT_A)]));
+    let mut dup_fmi = url_encode(&secret_form(&[("fmi_path", AGENT_A.as_str())]));
     dup_fmi.push_str(&format!("&fmi_path={AGENT_B}"));
     c.push(Case::raw(
         "duplicate fmi_path naming two agents",
@@ -331,13 +344,6 @@ fn cases(mock: &MockEntra, a: &Assertions, tokens: &Tokens) -> Vec<Case> {
         Some(FORM),
         oversized.into_bytes(),
         refused(413, 9990001),
-    ));
-    let json_body = json!({"grant_type": "client_credentials"}).to_string();
-    c.push(Case::raw(
-        "JSON body",
-        Some("application/json"),
-        json_body.into_bytes(),
-        refused(400, 9990003),
     ));
     c.push(Case::raw(
         "text/plain body",
@@ -384,10 +390,6 @@ fn cases(mock: &MockEntra, a: &Assertions, tokens: &Tokens) -> Vec<Case> {
 
     // --- Routing, tenant, grant --------------------------------------------
     c.push(
-        Case::form("unknown tenant", &valid_secret, refused(400, 90002))
-            .path("/not-a-tenant.example/oauth2/v2.0/token", true),
-    );
-    c.push(
         Case::form(
             "percent-encoded junk tenant",
             &valid_secret,
@@ -395,58 +397,18 @@ fn cases(mock: &MockEntra, a: &Assertions, tokens: &Tokens) -> Vec<Case> {
         )
         .path("/%E2%80%AE%00tenant/oauth2/v2.0/token", true),
     );
-    c.push(
-        Case::form("unknown endpoint", &valid_secret, refused(404, 9990014))
-            .path(&format!("/{TENANT}/oauth2/v2.0/tokens"), false),
-    );
-    c.push(Case::form(
-        "grant_type password",
-        &secret_form(&[("grant_type", "password")]),
-        refused(400, 70003),
-    ));
     c.push(Case::form(
         "grant_type with a trailing space",
         &secret_form(&[("grant_type", "client_credentials ")]),
         refused(400, 70003),
     ));
-    c.push(Case::form(
-        "no grant_type",
-        &[
-            ("client_id", BLUEPRINT),
-            ("client_secret", "blueprint-secret"),
-        ],
-        refused(400, 900144),
-    ));
 
     // --- Client identification and secrets ---------------------------------
-    c.push(Case::form(
-        "no client_id",
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_secret", "blueprint-secret"),
-            ("scope", EXCHANGE),
-        ],
-        refused(400, 900144),
-    ));
-    c.push(Case::form(
-        "unknown client_id",
-        &secret_form(&[("client_id", "00000000-0000-0000-0000-000000000000")]),
-        refused(400, 700016),
-    ));
     let long_id = "ü".repeat(4000);
     c.push(Case::form(
         "huge unicode client_id",
         &secret_form(&[("client_id", &long_id)]),
         refused(400, 700016),
-    ));
-    c.push(Case::form(
-        "no client credential",
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", BLUEPRINT),
-            ("scope", EXCHANGE),
-        ],
-        refused(400, 7000218),
     ));
     c.push(Case::form(
         "wrong secret",
@@ -488,7 +450,7 @@ fn cases(mock: &MockEntra, a: &Assertions, tokens: &Tokens) -> Vec<Case> {
     c.push(
         Case::form("Basic without a colon", &no_secret, refused(400, 9002313)).header(
             "authorization",
-            &format!("Basic {}", STANDARD.encode(BLUEPRINT)),
+            &format!("Basic {}", STANDARD.encode(BLUEPRINT.as_str())),
         ),
     );
     c.push(
@@ -501,35 +463,12 @@ fn cases(mock: &MockEntra, a: &Assertions, tokens: &Tokens) -> Vec<Case> {
             "authorization",
             &format!(
                 "Basic {}",
-                STANDARD.encode("5d8f1c3e-3333-4e5f-8a9b-0c1d2e3f4a5b:daemon-secret")
+                STANDARD.encode(format!("{DAEMON}:daemon-secret"))
             ),
         ),
     );
 
     // --- Scope ---------------------------------------------------------------
-    c.push(Case::form(
-        "no scope",
-        &valid_secret[..3],
-        refused(400, 900144),
-    ));
-    c.push(Case::form(
-        "scope without /.default",
-        &secret_form(&[("scope", "api://AzureADTokenExchange/read")]),
-        refused(400, 1002012),
-    ));
-    c.push(Case::form(
-        "two /.default scopes",
-        &secret_form(&[(
-            "scope",
-            "api://contoso-api/.default https://graph.microsoft.com/.default",
-        )]),
-        refused(400, 70011),
-    ));
-    c.push(Case::form(
-        "unknown resource",
-        &secret_form(&[("scope", "api://nobody-registered-this/.default")]),
-        refused(400, 500011),
-    ));
     c.push(Case::form(
         "whitespace-only scope",
         &secret_form(&[("scope", " \t ")]),
@@ -540,18 +479,13 @@ fn cases(mock: &MockEntra, a: &Assertions, tokens: &Tokens) -> Vec<Case> {
         &secret_form(&[("token_type", "pop")]),
         refused(400, 9002313),
     ));
-    c.push(Case::form(
-        "mtls_pop without a client certificate",
-        &secret_form(&[("token_type", "mtls_pop")]),
-        refused(400, 9990010),
-    ));
 
     // --- Assertion type ------------------------------------------------------
     c.push(Case::form(
         "assertion without client_assertion_type",
         &[
             ("grant_type", "client_credentials"),
-            ("client_id", BLUEPRINT),
+            ("client_id", BLUEPRINT.as_str()),
             ("client_assertion", &valid),
             ("scope", EXCHANGE),
         ],
@@ -561,7 +495,7 @@ fn cases(mock: &MockEntra, a: &Assertions, tokens: &Tokens) -> Vec<Case> {
         "unknown client_assertion_type",
         &[
             ("grant_type", "client_credentials"),
-            ("client_id", BLUEPRINT),
+            ("client_id", BLUEPRINT.as_str()),
             (
                 "client_assertion_type",
                 "urn:ietf:params:oauth:client-assertion-type:saml2-bearer",
@@ -575,7 +509,7 @@ fn cases(mock: &MockEntra, a: &Assertions, tokens: &Tokens) -> Vec<Case> {
         "jwt-pop without a TLS client certificate",
         &[
             ("grant_type", "client_credentials"),
-            ("client_id", BLUEPRINT),
+            ("client_id", BLUEPRINT.as_str()),
             ("client_assertion_type", JWT_POP),
             ("client_assertion", &valid),
             ("scope", EXCHANGE),
@@ -763,7 +697,7 @@ fn cases(mock: &MockEntra, a: &Assertions, tokens: &Tokens) -> Vec<Case> {
         ),
         (
             "wrong aud: another tenant path",
-            json!({"aud": endpoint.replace(TENANT, "common")}),
+            json!({"aud": endpoint.replace(TENANT.as_str(), "common")}),
             refused(401, 700023),
         ),
         ("aud missing", json!({"aud": null}), refused(401, 700023)),
@@ -814,17 +748,17 @@ fn cases(mock: &MockEntra, a: &Assertions, tokens: &Tokens) -> Vec<Case> {
     // --- Federation credentials: T1/T2 confusion ----------------------------
     c.push(Case::form(
         "T1 for agent A presented by agent B",
-        &leg2_form(AGENT_B, &tokens.t1_a),
+        &leg2_form(AGENT_B.as_str(), &tokens.t1_a),
         refused(401, 700213),
     ));
     c.push(Case::form(
         "T2 presented as a Leg 2 assertion",
-        &leg2_form(AGENT_A, &tokens.t2_a),
+        &leg2_form(AGENT_A.as_str(), &tokens.t2_a),
         refused(401, 700213),
     ));
     c.push(Case::form(
         "T1 presented by the blueprint itself",
-        &leg2_form(BLUEPRINT, &tokens.t1_a),
+        &leg2_form(BLUEPRINT.as_str(), &tokens.t1_a),
         refused(401, 70021),
     ));
     c.push(Case::form(
@@ -840,7 +774,7 @@ fn cases(mock: &MockEntra, a: &Assertions, tokens: &Tokens) -> Vec<Case> {
         let base = json!({
             "iss": mock.issuer(), "aud": "api://AzureADTokenExchange",
             "sub": format!("/eid1/c/pub/t/{TENANT}/a/{BLUEPRINT}/{AGENT_A}"),
-            "azp": BLUEPRINT, "tid": TENANT, "idtyp": "app",
+            "azp": BLUEPRINT.as_str(), "tid": TENANT.as_str(), "idtyp": "app",
             "iat": now(), "nbf": now(), "exp": now() + 3600,
         });
         mock.sign_token(&patched(base, patch))
@@ -848,7 +782,7 @@ fn cases(mock: &MockEntra, a: &Assertions, tokens: &Tokens) -> Vec<Case> {
     c.push(Case::form(
         "forged T1 that expired",
         &leg2_form(
-            AGENT_A,
+            AGENT_A.as_str(),
             &mock_claims(json!({"exp": now() - 3600, "nbf": now() - 7200, "iat": now() - 7200})),
         ),
         refused(401, 700024),
@@ -856,19 +790,22 @@ fn cases(mock: &MockEntra, a: &Assertions, tokens: &Tokens) -> Vec<Case> {
     c.push(Case::form(
         "user token presented as a federation credential",
         &leg2_form(
-            AGENT_A,
+            AGENT_A.as_str(),
             &mock_claims(json!({"idtyp": "user", "scp": "read"})),
         ),
         refused(401, 700229),
     ));
     c.push(Case::form(
         "T1 with the wrong audience",
-        &leg2_form(AGENT_A, &mock_claims(json!({"aud": "api://contoso-api"}))),
+        &leg2_form(
+            AGENT_A.as_str(),
+            &mock_claims(json!({"aud": "api://contoso-api"})),
+        ),
         refused(401, 700212),
     ));
     c.push(Case::form(
         "token in the mock's name signed with the blueprint key",
-        &leg2_form(AGENT_A, &{
+        &leg2_form(AGENT_A.as_str(), &{
             let header = json!({"alg": "RS256", "typ": "JWT"});
             let claims = json!({
                 "iss": mock.issuer(), "aud": "api://AzureADTokenExchange",
@@ -881,7 +818,7 @@ fn cases(mock: &MockEntra, a: &Assertions, tokens: &Tokens) -> Vec<Case> {
     ));
     c.push(Case::form(
         "T1 with alg none in the mock's name",
-        &leg2_form(AGENT_A, &unsigned(
+        &leg2_form(AGENT_A.as_str(), &unsigned(
             &json!({"alg": "none"}),
             &json!({"iss": mock.issuer(), "aud": "api://AzureADTokenExchange", "sub": "x", "exp": now() + 600}),
             "",
@@ -897,7 +834,7 @@ fn cases(mock: &MockEntra, a: &Assertions, tokens: &Tokens) -> Vec<Case> {
             &tokens.t2_a,
             &[
                 ("username", "alice@contoso.com"),
-                ("user_id", "11111111-aaaa-4bbb-8ccc-000000000001"),
+                ("user_id", ALICE.as_str()),
             ],
         ),
         refused(400, 9990011),
@@ -949,23 +886,13 @@ fn cases(mock: &MockEntra, a: &Assertions, tokens: &Tokens) -> Vec<Case> {
         },
         refused(400, 70011),
     ));
-    c.push(Case::form(
-        "refresh token not issued by the mock",
-        &[
-            ("grant_type", "refresh_token"),
-            ("client_id", BLUEPRINT),
-            ("client_secret", "blueprint-secret"),
-            ("refresh_token", "0.forged-refresh-token"),
-        ],
-        refused(400, 70000),
-    ));
 
     // --- Leg 3 is an agent's alone ------------------------------------------
     c.push(Case::form(
         "user_fic by an ordinary app with its secret and its own app token",
         &[
             ("grant_type", "user_fic"),
-            ("client_id", DAEMON),
+            ("client_id", DAEMON.as_str()),
             ("client_secret", "daemon-secret"),
             ("user_federated_identity_credential", &tokens.daemon),
             ("username", "alice@contoso.com"),
@@ -980,7 +907,7 @@ fn cases(mock: &MockEntra, a: &Assertions, tokens: &Tokens) -> Vec<Case> {
         "user_fic by the blueprint with its secret and T1 as the user credential",
         &[
             ("grant_type", "user_fic"),
-            ("client_id", BLUEPRINT),
+            ("client_id", BLUEPRINT.as_str()),
             ("client_secret", "blueprint-secret"),
             ("user_federated_identity_credential", &tokens.t1_a),
             ("username", "alice@contoso.com"),
@@ -996,7 +923,7 @@ fn cases(mock: &MockEntra, a: &Assertions, tokens: &Tokens) -> Vec<Case> {
         &{
             let mut f: Vec<(&str, &str)> = vec![
                 ("grant_type", "user_fic"),
-                ("client_id", BLUEPRINT),
+                ("client_id", BLUEPRINT.as_str()),
                 ("client_assertion_type", JWT_BEARER),
                 ("client_assertion", &valid),
                 ("user_federated_identity_credential", &tokens.t1_a),
@@ -1011,7 +938,7 @@ fn cases(mock: &MockEntra, a: &Assertions, tokens: &Tokens) -> Vec<Case> {
         mock.sign_token(&patched(
             json!({
                 "iss": mock.issuer(), "aud": "api://AzureADTokenExchange",
-                "sub": AGENT_A, "azp": AGENT_A, "tid": TENANT, "idtyp": "app",
+                "sub": AGENT_A.as_str(), "azp": AGENT_A.as_str(), "tid": TENANT.as_str(), "idtyp": "app",
                 "iat": now(), "nbf": now(), "exp": now() + 3600,
             }),
             patch,
@@ -1050,24 +977,24 @@ fn cases(mock: &MockEntra, a: &Assertions, tokens: &Tokens) -> Vec<Case> {
     c.push(Case::form(
         "T1 with another tenant's tid",
         &leg2_form(
-            AGENT_A,
+            AGENT_A.as_str(),
             &mock_claims(json!({"tid": "00000000-0000-0000-0000-0000000000ff"})),
         ),
         refused(400, 50027),
     ));
     c.push(Case::form(
         "T1 without tid",
-        &leg2_form(AGENT_A, &mock_claims(json!({"tid": null}))),
+        &leg2_form(AGENT_A.as_str(), &mock_claims(json!({"tid": null}))),
         refused(400, 50027),
     ));
     c.push(Case::form(
         "fmi_path from an app that is neither blueprint nor agent",
         &[
             ("grant_type", "client_credentials"),
-            ("client_id", DAEMON),
+            ("client_id", DAEMON.as_str()),
             ("client_secret", "daemon-secret"),
             ("scope", EXCHANGE),
-            ("fmi_path", AGENT_A),
+            ("fmi_path", AGENT_A.as_str()),
         ],
         refused(400, 9990017),
     ));
@@ -1130,7 +1057,7 @@ fn cases(mock: &MockEntra, a: &Assertions, tokens: &Tokens) -> Vec<Case> {
             "x5c": [STANDARD.encode(&der)],
         });
         let claims = json!({
-            "aud": endpoint, "iss": SNI_APP, "sub": SNI_APP,
+            "aud": endpoint, "iss": SNI_SERVICE.as_str(), "sub": SNI_SERVICE.as_str(),
             "exp": now() + 600, "nbf": now(), "iat": now(),
             "jti": uuid::Uuid::new_v4().to_string(),
         });
@@ -1140,7 +1067,7 @@ fn cases(mock: &MockEntra, a: &Assertions, tokens: &Tokens) -> Vec<Case> {
     let sni_form = |assertion: &str| -> Vec<(&'static str, String)> {
         vec![
             ("grant_type", "client_credentials".into()),
-            ("client_id", SNI_APP.into()),
+            ("client_id", SNI_SERVICE.as_str().into()),
             ("client_assertion_type", JWT_BEARER.into()),
             ("client_assertion", assertion.to_owned()),
             ("scope", EXCHANGE.into()),
@@ -1248,17 +1175,17 @@ fn known_mock_bugs(mock: &MockEntra, a: &Assertions, tokens: &Tokens) -> Vec<Cas
     let t1_forever = mock.sign_token(&json!({
         "iss": mock.issuer(), "aud": "api://AzureADTokenExchange",
         "sub": format!("/eid1/c/pub/t/{TENANT}/a/{BLUEPRINT}/{AGENT_A}"),
-        "azp": BLUEPRINT, "tid": TENANT, "idtyp": "app",
+        "azp": BLUEPRINT.as_str(), "tid": TENANT.as_str(), "idtyp": "app",
         "iat": t, "nbf": t, "exp": i64::MAX,
     }));
     c.push(Case::form(
         "T1 in the mock's name with exp i64::MAX",
-        &leg2_form(AGENT_A, &t1_forever),
+        &leg2_form(AGENT_A.as_str(), &t1_forever),
         Expect::Token,
     ));
     let t2_forever = mock.sign_token(&json!({
         "iss": mock.issuer(), "aud": "api://AzureADTokenExchange",
-        "sub": AGENT_A, "azp": AGENT_A, "tid": TENANT, "idtyp": "app",
+        "sub": AGENT_A.as_str(), "azp": AGENT_A.as_str(), "tid": TENANT.as_str(), "idtyp": "app",
         "iat": t, "nbf": t, "exp": i64::MAX,
     }));
     c.push(Case::form(
@@ -1289,10 +1216,11 @@ async fn post_form(http: &reqwest::Client, url: &str, form: &[(&str, &str)]) -> 
 
 async fn obtain_tokens(mock: &MockEntra, http: &reqwest::Client) -> Tokens {
     let url = mock.token_endpoint();
-    let (status, body) = post_form(http, &url, &secret_form(&[("fmi_path", AGENT_A)])).await;
+    let (status, body) =
+        post_form(http, &url, &secret_form(&[("fmi_path", AGENT_A.as_str())])).await;
     assert_eq!(status, 200, "Leg 1: {body}");
     let t1_a = body["access_token"].as_str().expect("T1").to_owned();
-    let (status, body) = post_form(http, &url, &leg2_form(AGENT_A, &t1_a)).await;
+    let (status, body) = post_form(http, &url, &leg2_form(AGENT_A.as_str(), &t1_a)).await;
     assert_eq!(status, 200, "Leg 2: {body}");
     let t2_a = body["access_token"].as_str().expect("T2").to_owned();
     let (status, body) = post_form(
@@ -1300,7 +1228,7 @@ async fn obtain_tokens(mock: &MockEntra, http: &reqwest::Client) -> Tokens {
         &url,
         &[
             ("grant_type", "client_credentials"),
-            ("client_id", DAEMON),
+            ("client_id", DAEMON.as_str()),
             ("client_secret", "daemon-secret"),
             ("scope", EXCHANGE),
         ],
@@ -1319,7 +1247,7 @@ async fn obtain_tokens(mock: &MockEntra, http: &reqwest::Client) -> Tokens {
         .expect("JSON claims");
         assert_eq!(
             (claims["tid"].as_str(), claims["iss"].as_str()),
-            (Some(TENANT), Some(mock.issuer().as_str())),
+            (Some(TENANT.as_str()), Some(mock.issuer().as_str())),
             "{claims}"
         );
     }
@@ -1855,7 +1783,7 @@ async fn the_journal_pages_filters_keeps_counting_and_the_clock_resets() {
     }
     let daemon = [
         ("grant_type", "client_credentials"),
-        ("client_id", DAEMON),
+        ("client_id", DAEMON.as_str()),
         ("client_secret", "daemon-secret"),
         ("scope", EXCHANGE),
     ];
@@ -1945,7 +1873,7 @@ async fn the_journal_never_stores_credentials_whatever_their_spelling() {
     let assertion = s.assertions.valid();
     let form = url_encode(&[
         ("grant_type", "client_credentials"),
-        ("client_id", BLUEPRINT),
+        ("client_id", BLUEPRINT.as_str()),
         ("Client_Secret", "form-secret-1"),
         ("CLIENT_ASSERTION", &assertion),
         ("Refresh_Token", "form-refresh-2"),

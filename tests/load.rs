@@ -16,17 +16,14 @@ use std::sync::{Arc, Mutex};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, EncodingKey};
+use mock_entra::fixtures::{AGENT_A, AGENT_B, BLUEPRINT, FixtureId};
 use mock_entra::{Directory, MockEntra};
 use serde_json::{Value, json};
 
 const REQUESTS: usize = 2_000;
 const CLIENTS: usize = 64;
-const BLUEPRINT: &str = "3bf56293-fbb5-42bd-a407-248ba7431a8c";
 const SECRET: &str = "blueprint-secret";
-const AGENTS: [&str; 2] = [
-    "7a3b9c2d-1111-4e5f-8a9b-0c1d2e3f4a5b",
-    "7a3b9c2d-2222-4e5f-8a9b-0c1d2e3f4a5b",
-];
+static AGENTS: [&FixtureId; 2] = [&AGENT_A, &AGENT_B];
 const EXCHANGE: &str = "api://AzureADTokenExchange/.default";
 const JWT_BEARER: &str = fic_protocol::AssertionType::JWT_BEARER_URN;
 const BLUEPRINT_CERT: &str = include_str!("../fixtures/certs/blueprint.crt");
@@ -125,7 +122,7 @@ fn jti_of(assertion: &str) -> String {
 }
 
 async fn send(http: &reqwest::Client, endpoint: &str, i: usize, assertion: Option<&str>) -> Sent {
-    let agent = AGENTS[i % AGENTS.len()];
+    let agent = AGENTS[i % AGENTS.len()].as_str();
     let mut form = vec![
         ("grant_type", "client_credentials"),
         ("scope", EXCHANGE),
@@ -134,14 +131,14 @@ async fn send(http: &reqwest::Client, endpoint: &str, i: usize, assertion: Optio
     let mut request = http.post(endpoint);
     match (auth_for(i), assertion) {
         (Auth::SecretPost, _) => {
-            form.extend([("client_id", BLUEPRINT), ("client_secret", SECRET)]);
+            form.extend([("client_id", BLUEPRINT.as_str()), ("client_secret", SECRET)]);
         }
         (Auth::SecretBasic, _) => {
-            request = request.basic_auth(BLUEPRINT, Some(SECRET));
+            request = request.basic_auth(BLUEPRINT.as_str(), Some(SECRET));
         }
         (Auth::Assertion, Some(a)) => {
             form.extend([
-                ("client_id", BLUEPRINT),
+                ("client_id", BLUEPRINT.as_str()),
                 ("client_assertion_type", JWT_BEARER),
                 ("client_assertion", a),
             ]);

@@ -5,12 +5,11 @@
 
 mod support;
 
+use mock_entra::fixtures::{AGENT_A as AGENT, BLUEPRINT};
 use mock_entra::{Directory, MockEntra};
 use serde_json::{Value, json};
 use support::{Driver, jwt_claims, python_venv_or_skip, repo_root};
 
-const BLUEPRINT: &str = "3bf56293-fbb5-42bd-a407-248ba7431a8c";
-const AGENT: &str = "7a3b9c2d-1111-4e5f-8a9b-0c1d2e3f4a5b";
 const EXCHANGE_SCOPE: &str = "api://AzureADTokenExchange/.default";
 const JWT_BEARER: &str = fic_protocol::AssertionType::JWT_BEARER_URN;
 
@@ -68,8 +67,8 @@ async fn msal_python_leg1_with_fmi_path_and_certificate() {
         format!("/eid1/c/pub/t/{tenant}/a/{BLUEPRINT}/{AGENT}"),
         "T1 must carry the fmi path in sub: {claims}"
     );
-    assert_eq!(claims["xms_fmi_path"], AGENT, "{claims}");
-    assert_eq!(claims["azp"], BLUEPRINT, "{claims}");
+    assert_eq!(claims["xms_fmi_path"], AGENT.as_str(), "{claims}");
+    assert_eq!(claims["azp"], BLUEPRINT.as_str(), "{claims}");
     assert_eq!(claims["azpacr"], "2", "a certificate credential: {claims}");
 
     // MSAL's own cache answers the repeat; the extended key keeps the fmi path.
@@ -97,8 +96,8 @@ async fn msal_python_leg1_with_fmi_path_and_certificate() {
     );
     let entry = &entries[0];
     assert_eq!(entry["grant_type"], "client_credentials", "{entry:#}");
-    assert_eq!(entry["client_id"], BLUEPRINT, "{entry:#}");
-    assert_eq!(entry["form"]["fmi_path"], AGENT, "{entry:#}");
+    assert_eq!(entry["client_id"], BLUEPRINT.as_str(), "{entry:#}");
+    assert_eq!(entry["form"]["fmi_path"], AGENT.as_str(), "{entry:#}");
     assert_eq!(
         entry["form"]["client_assertion_type"], JWT_BEARER,
         "{entry:#}"

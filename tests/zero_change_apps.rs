@@ -11,12 +11,11 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
+use mock_entra::fixtures::{AGENT_A as AGENT, BLUEPRINT};
 use mock_entra::{Directory, MockEntra};
 use support::{ports_required, repo_root};
 
-const BLUEPRINT: &str = "3bf56293-fbb5-42bd-a407-248ba7431a8c";
 const BLUEPRINT_SECRET: &str = "blueprint-secret";
-const AGENT: &str = "7a3b9c2d-1111-4e5f-8a9b-0c1d2e3f4a5b";
 /// A cold `go run` or JVM start on a busy machine takes a while; a hang is
 /// still caught.
 const APP_TIMEOUT: Duration = Duration::from_secs(300);
@@ -123,9 +122,9 @@ async fn run_example(lang: &str) {
         .env("PROXY", mock.proxy_url().as_str())
         .env("CA_CERT", mock.ca_cert_path())
         .env("TENANT_ID", mock.tenant_id())
-        .env("CLIENT_ID", BLUEPRINT)
+        .env("CLIENT_ID", BLUEPRINT.as_str())
         .env("CLIENT_SECRET", BLUEPRINT_SECRET)
-        .env("FMI_PATH", AGENT);
+        .env("FMI_PATH", AGENT.as_str());
     let output = tokio::time::timeout(APP_TIMEOUT, command.output())
         .await
         .unwrap_or_else(|_| panic!("{test}: the app did not finish in {APP_TIMEOUT:?}"))
@@ -147,8 +146,11 @@ async fn run_example(lang: &str) {
     assert_eq!(entries.len(), 1, "{test}: {entries:#?}");
     let entry = &entries[0];
     assert_eq!(entry.grant_type.as_deref(), Some("client_credentials"));
-    assert_eq!(entry.client_id.as_deref(), Some(BLUEPRINT));
-    assert_eq!(entry.form.get("fmi_path").map(String::as_str), Some(AGENT));
+    assert_eq!(entry.client_id.as_deref(), Some(BLUEPRINT.as_str()));
+    assert_eq!(
+        entry.form.get("fmi_path").map(String::as_str),
+        Some(AGENT.as_str())
+    );
     assert_eq!(entry.outcome.status, 200, "{test}: {entry:#?}");
     assert_eq!(
         entry.path,

@@ -28,13 +28,11 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use libfuzzer_sys::fuzz_target;
+use mock_entra::fixtures::{AGENT_A, BLUEPRINT, TENANT};
 use mock_entra::fuzzing::Offline;
 use serde_json::Value;
 use tower::ServiceExt;
 
-const TENANT: &str = "10c419d4-4a50-45b2-aa4e-919fb84df24f";
-const BLUEPRINT: &str = "3bf56293-fbb5-42bd-a407-248ba7431a8c";
-const AGENT_A: &str = "7a3b9c2d-1111-4e5f-8a9b-0c1d2e3f4a5b";
 const EXCHANGE: &str = "api%3A%2F%2FAzureADTokenExchange%2F.default";
 const JWT_BEARER: &str = "urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer";
 const PORT: u16 = 443;
@@ -95,7 +93,7 @@ fn sign(header: &str, claims: &str, key: &EncodingKey) -> String {
 }
 
 fn blueprint_header() -> String {
-    let app = world().mock.directory().app(BLUEPRINT).expect("blueprint");
+    let app = world().mock.directory().app(BLUEPRINT.as_str()).expect("blueprint");
     serde_json::json!({"alg": "RS256", "typ": "JWT", "x5t#S256": app.certificates[0].x5t_s256})
         .to_string()
 }
@@ -135,19 +133,19 @@ fn request_for(data: &[u8]) -> Option<(String, Vec<u8>)> {
             body.extend_from_slice(rest);
             (form, body)
         }
-        2 => (form, assertion_form(&text, BLUEPRINT).into_bytes()),
+        2 => (form, assertion_form(&text, BLUEPRINT.as_str()).into_bytes()),
         3 => {
             let a = sign(&blueprint_header(), &text, &w.blueprint_key);
-            (form, assertion_form(&a, BLUEPRINT).into_bytes())
+            (form, assertion_form(&a, BLUEPRINT.as_str()).into_bytes())
         }
         4 => {
             let a = sign(&text, &blueprint_claims(), &w.blueprint_key);
-            (form, assertion_form(&a, BLUEPRINT).into_bytes())
+            (form, assertion_form(&a, BLUEPRINT.as_str()).into_bytes())
         }
         5 => {
             let claims: Value = serde_json::from_slice(rest).ok()?;
             let t1 = w.mock.sign(&claims);
-            (form, assertion_form(&t1, AGENT_A).into_bytes())
+            (form, assertion_form(&t1, AGENT_A.as_str()).into_bytes())
         }
         6 => {
             let claims: Value = serde_json::from_slice(rest).ok()?;

@@ -11,12 +11,10 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use bytes::Bytes;
 use fic_protocol::{GrantType, TOKEN_EXCHANGE_SCOPE, form as field};
 use jsonwebtoken::{Algorithm, EncodingKey};
+use mock_entra::fixtures::{AGENT_A, BLUEPRINT};
 use serde_json::json;
 
-pub const BLUEPRINT: &str = "3bf56293-fbb5-42bd-a407-248ba7431a8c";
 pub const BLUEPRINT_SECRET: &str = "blueprint-secret";
-/// Leg 1 asks for T1 for this agent.
-pub const AGENT: &str = "7a3b9c2d-1111-4e5f-8a9b-0c1d2e3f4a5b";
 const JWT_BEARER: &str = fic_protocol::AssertionType::JWT_BEARER_URN;
 /// Assertions live as long as MSAL's (10 minutes): a bench run is shorter.
 const LIFETIME_SECONDS: u64 = 600;
@@ -33,10 +31,10 @@ fn form(pairs: &[(&str, &str)]) -> Bytes {
 pub fn secret_body() -> Bytes {
     form(&[
         (field::GRANT_TYPE, GrantType::ClientCredentials.as_str()),
-        (field::CLIENT_ID, BLUEPRINT),
+        (field::CLIENT_ID, BLUEPRINT.as_str()),
         (field::CLIENT_SECRET, BLUEPRINT_SECRET),
         (field::SCOPE, TOKEN_EXCHANGE_SCOPE),
-        (field::FMI_PATH, AGENT),
+        (field::FMI_PATH, AGENT_A.as_str()),
     ])
 }
 
@@ -108,11 +106,11 @@ impl Signer {
                                 let a = self.assertion(audience, now)?;
                                 Ok(form(&[
                                     (field::GRANT_TYPE, GrantType::ClientCredentials.as_str()),
-                                    (field::CLIENT_ID, BLUEPRINT),
+                                    (field::CLIENT_ID, BLUEPRINT.as_str()),
                                     (field::CLIENT_ASSERTION_TYPE, JWT_BEARER),
                                     (field::CLIENT_ASSERTION, &a),
                                     (field::SCOPE, TOKEN_EXCHANGE_SCOPE),
-                                    (field::FMI_PATH, AGENT),
+                                    (field::FMI_PATH, AGENT_A.as_str()),
                                 ]))
                             })
                             .collect::<anyhow::Result<Vec<Bytes>>>()

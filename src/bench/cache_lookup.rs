@@ -7,12 +7,11 @@ use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use mock_entra::fixtures::{BLUEPRINT, TENANT};
 use msal_ref::TokenCache;
 use msal_ref::cache::{AccessTokenEntry, AccessTokenQuery};
 use msal_ref::cache_key::{HashAlgorithm, KeyProfile, stored_ext_cache_key};
 
-const CLIENT_ID: &str = "3bf56293-fbb5-42bd-a407-248ba7431a8c";
-const TENANT: &str = "10c419d4-4a50-45b2-aa4e-919fb84df24f";
 const SCOPE: &str = fic_protocol::TOKEN_EXCHANGE_SCOPE;
 const NOW: u64 = 1_800_000_000;
 
@@ -38,9 +37,9 @@ fn entry(agent: usize) -> AccessTokenEntry {
         secret: format!("token-{agent}"),
         home_account_id: None,
         environment: "localhost".into(),
-        client_id: CLIENT_ID.into(),
+        client_id: BLUEPRINT.to_string(),
         target: SCOPE.into(),
-        realm: TENANT.into(),
+        realm: TENANT.to_string(),
         token_type: fic_protocol::TokenType::BEARER.into(),
         cached_at: NOW,
         expires_on: NOW + 3600,
@@ -56,8 +55,8 @@ fn query(agent: usize) -> AccessTokenQuery {
     AccessTokenQuery {
         home_account_id: None,
         environment: "localhost".into(),
-        client_id: CLIENT_ID.into(),
-        realm: TENANT.into(),
+        client_id: BLUEPRINT.to_string(),
+        realm: TENANT.to_string(),
         scopes: vec![SCOPE.into()],
         token_type: fic_protocol::TokenType::BEARER.into(),
         key_id: None,

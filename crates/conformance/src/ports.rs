@@ -471,6 +471,7 @@ mod tests {
 mod legs {
     use std::time::Duration;
 
+    use mock_entra::fixtures::{AGENT_A as AGENT, ALICE as ALICE_OID, BLUEPRINT};
     use mock_entra::{Directory, MockEntra};
     use serde_json::{Value, json};
 
@@ -480,10 +481,7 @@ mod legs {
     use crate::driver_protocol::{Command, Reply};
     use crate::port_driver::{PortDriver, repo_root};
 
-    const BLUEPRINT: &str = "3bf56293-fbb5-42bd-a407-248ba7431a8c";
-    const AGENT: &str = "7a3b9c2d-1111-4e5f-8a9b-0c1d2e3f4a5b";
     const ALICE: &str = "alice@contoso.com";
-    const ALICE_OID: &str = "11111111-aaaa-4bbb-8ccc-000000000001";
     const EXCHANGE: &str = "api://AzureADTokenExchange/.default";
     const API_READ: &str = "api://contoso-api/read";
 
@@ -549,7 +547,11 @@ mod legs {
         let t1 = ok(&mut d, leg1.clone()).await;
         assert_eq!(t1["token"]["source"], "identity_provider", "{name}: {t1}");
         let t1_claims = claims(t1["token"]["access_token"].as_str().unwrap());
-        assert_eq!(t1_claims["xms_fmi_path"], AGENT, "{name}: {t1_claims}");
+        assert_eq!(
+            t1_claims["xms_fmi_path"],
+            AGENT.as_str(),
+            "{name}: {t1_claims}"
+        );
         let again = ok(&mut d, leg1).await;
         let expected = if app_cache_hits(port, mode) {
             "cache"
@@ -573,14 +575,16 @@ mod legs {
         .await;
         let t2_token = t2["token"]["access_token"].as_str().unwrap().to_owned();
         let t2_claims = claims(&t2_token);
-        assert_eq!(t2_claims["azp"], AGENT, "{name}: {t2_claims}");
+        assert_eq!(t2_claims["azp"], AGENT.as_str(), "{name}: {t2_claims}");
         assert_eq!(
-            t2_claims["xms_par_app_azp"], BLUEPRINT,
+            t2_claims["xms_par_app_azp"],
+            BLUEPRINT.as_str(),
             "{name}: {t2_claims}"
         );
         let contexts = ok(&mut d, json!({"cmd": "callback_contexts", "app": "agent"})).await;
         assert_eq!(
-            contexts["contexts"][0]["client_id"], AGENT,
+            contexts["contexts"][0]["client_id"],
+            AGENT.as_str(),
             "{name}: {contexts}"
         );
 
@@ -596,10 +600,15 @@ mod legs {
             "{name}: {user}"
         );
         let user_claims = claims(user["token"]["access_token"].as_str().unwrap());
-        assert_eq!(user_claims["oid"], ALICE_OID, "{name}: {user_claims}");
+        assert_eq!(
+            user_claims["oid"],
+            ALICE_OID.as_str(),
+            "{name}: {user_claims}"
+        );
         let home = user["token"]["account"]["home_account_id"].clone();
         assert!(
-            home.as_str().is_some_and(|h| h.starts_with(ALICE_OID)),
+            home.as_str()
+                .is_some_and(|h| h.starts_with(ALICE_OID.as_str())),
             "{name}: {user}"
         );
         let silent = ok(

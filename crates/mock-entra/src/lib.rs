@@ -5,9 +5,10 @@
 //! jwt-pop over mTLS) and Entra-shaped errors. See `docs/ARCHITECTURE.md`.
 //!
 //! The public surface is [`MockEntra`] (start one with a [`MockConfig`]),
-//! the [`directory`] it serves, the [`journal`] of what it was asked, the
-//! [`faults`] it can be told to answer with, and the [`aadsts`] catalogue
-//! of its refusals ([`Refusal`]).
+//! the [`directory`] it serves (the default one's ids by name in
+//! [`fixtures`]), the [`journal`] of what it was asked, the [`faults`] it
+//! can be told to answer with, and the [`aadsts`] catalogue of its refusals
+//! ([`Refusal`]).
 
 #![warn(missing_docs)]
 
@@ -21,11 +22,14 @@ mod discovery;
 mod entra_error;
 mod error;
 pub mod faults;
+pub mod fixtures;
 mod form;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod grants;
 mod harness_api;
+#[cfg(feature = "test-support")]
+pub mod hostile;
 mod impersonation;
 pub mod journal;
 mod jwt;

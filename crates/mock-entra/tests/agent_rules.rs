@@ -17,8 +17,8 @@ const BOB: (&str, &str) = ("username", "bob@contoso.com");
 fn t2_claims(h: &Harness, agent: &str) -> serde_json::Value {
     json!({
         "iss": h.mock.issuer(), "aud": "api://AzureADTokenExchange",
-        "sub": agent, "azp": agent, "tid": TENANT, "idtyp": "app",
-        "oid": agent, "xms_par_app_azp": BLUEPRINT,
+        "sub": agent, "azp": agent, "tid": TENANT.as_str(), "idtyp": "app",
+        "oid": agent, "xms_par_app_azp": BLUEPRINT.as_str(),
         "iat": now(), "nbf": now(), "exp": now() + 3600,
     })
 }
@@ -26,19 +26,21 @@ fn t2_claims(h: &Harness, agent: &str) -> serde_json::Value {
 #[tokio::test]
 async fn user_fic_is_only_for_an_agent_with_its_t1_and_its_own_t2() {
     let h = start().await;
-    let t1 = h.t1(AGENT_A).await;
-    let t2 = h.t2(AGENT_A, &t1).await.body["access_token"]
+    let t1 = h.t1(AGENT_A.as_str()).await;
+    let t2 = h.t2(AGENT_A.as_str(), &t1).await.body["access_token"]
         .as_str()
         .unwrap()
         .to_owned();
     // The positive control: agent A, authenticated with T1, presenting its T2.
-    h.user_fic(AGENT_A, &t1, &t2, BOB, SCOPE).await.token();
+    h.user_fic(AGENT_A.as_str(), &t1, &t2, BOB, SCOPE)
+        .await
+        .token();
 
     // An ordinary app with its secret, presenting an app token of its own.
     let daemon_token = h
         .post(&[
             ("grant_type", "client_credentials"),
-            ("client_id", DAEMON),
+            ("client_id", DAEMON.as_str()),
             ("client_secret", "daemon-secret"),
             ("scope", EXCHANGE),
         ])
@@ -50,7 +52,7 @@ async fn user_fic_is_only_for_an_agent_with_its_t1_and_its_own_t2() {
     let daemon = h
         .post(&[
             ("grant_type", "user_fic"),
-            ("client_id", DAEMON),
+            ("client_id", DAEMON.as_str()),
             ("client_secret", "daemon-secret"),
             ("user_federated_identity_credential", &daemon_token),
             BOB,
@@ -62,7 +64,7 @@ async fn user_fic_is_only_for_an_agent_with_its_t1_and_its_own_t2() {
     // The blueprint with its secret and a T1 as the user credential.
     h.post(&[
         ("grant_type", "user_fic"),
-        ("client_id", BLUEPRINT),
+        ("client_id", BLUEPRINT.as_str()),
         ("client_secret", "blueprint-secret"),
         ("user_federated_identity_credential", &t1),
         BOB,
@@ -73,7 +75,7 @@ async fn user_fic_is_only_for_an_agent_with_its_t1_and_its_own_t2() {
     // The blueprint with a certificate assertion.
     h.post(&[
         ("grant_type", "user_fic"),
-        ("client_id", BLUEPRINT),
+        ("client_id", BLUEPRINT.as_str()),
         ("client_assertion_type", JWT_BEARER),
         (
             "client_assertion",
@@ -87,33 +89,51 @@ async fn user_fic_is_only_for_an_agent_with_its_t1_and_its_own_t2() {
     .refused(400, 9990016);
 
     // A T2 issued to agent A but about someone else.
-    let mut about_other = t2_claims(&h, AGENT_A);
-    about_other["sub"] = json!(AGENT_B);
+    let mut about_other = t2_claims(&h, AGENT_A.as_str());
+    about_other["sub"] = json!(AGENT_B.as_str());
     let r = h
-        .user_fic(AGENT_A, &t1, &h.mock.sign_token(&about_other), BOB, SCOPE)
+        .user_fic(
+            AGENT_A.as_str(),
+            &t1,
+            &h.mock.sign_token(&about_other),
+            BOB,
+            SCOPE,
+        )
         .await;
     r.refused(400, 9990012);
     assert!(r.body.to_string().contains("Its subject is"), "{}", r.body);
     // A T2 whose tid is another tenant's (iss still this tenant's).
-    let mut other_tenant = t2_claims(&h, AGENT_A);
+    let mut other_tenant = t2_claims(&h, AGENT_A.as_str());
     other_tenant["tid"] = json!("00000000-0000-0000-0000-0000000000ff");
     let r = h
-        .user_fic(AGENT_A, &t1, &h.mock.sign_token(&other_tenant), BOB, SCOPE)
+        .user_fic(
+            AGENT_A.as_str(),
+            &t1,
+            &h.mock.sign_token(&other_tenant),
+            BOB,
+            SCOPE,
+        )
         .await;
     r.refused(400, 70000);
     assert!(r.body.to_string().contains("'tid'"), "{}", r.body);
     // No tid at all.
-    let mut no_tid = t2_claims(&h, AGENT_A);
+    let mut no_tid = t2_claims(&h, AGENT_A.as_str());
     no_tid.as_object_mut().unwrap().remove("tid");
-    h.user_fic(AGENT_A, &t1, &h.mock.sign_token(&no_tid), BOB, SCOPE)
-        .await
-        .refused(400, 70000);
+    h.user_fic(
+        AGENT_A.as_str(),
+        &t1,
+        &h.mock.sign_token(&no_tid),
+        BOB,
+        SCOPE,
+    )
+    .await
+    .refused(400, 70000);
     // A forged T2 with the claims right is still accepted: the rules above
     // are what refused the others.
     h.user_fic(
-        AGENT_A,
+        AGENT_A.as_str(),
         &t1,
-        &h.mock.sign_token(&t2_claims(&h, AGENT_A)),
+        &h.mock.sign_token(&t2_claims(&h, AGENT_A.as_str())),
         BOB,
         SCOPE,
     )
@@ -126,22 +146,22 @@ async fn user_fic_is_only_for_an_agent_with_its_t1_and_its_own_t2() {
 #[tokio::test]
 async fn an_agent_authenticated_with_a_secret_gets_no_user_token() {
     let mut directory = Directory::default_directory();
-    let agent = directory.apps.get_mut(AGENT_A).expect("agent A");
+    let agent = directory.apps.get_mut(AGENT_A.as_str()).expect("agent A");
     agent.secrets.push("agent-secret".into());
     let mock = MockEntra::start(directory).await.expect("mock starts");
     let h = Harness {
         http: client(&mock, None),
         mock,
     };
-    let t1 = h.t1(AGENT_A).await;
-    let t2 = h.t2(AGENT_A, &t1).await.body["access_token"]
+    let t1 = h.t1(AGENT_A.as_str()).await;
+    let t2 = h.t2(AGENT_A.as_str(), &t1).await.body["access_token"]
         .as_str()
         .unwrap()
         .to_owned();
     let r = h
         .post(&[
             ("grant_type", "user_fic"),
-            ("client_id", AGENT_A),
+            ("client_id", AGENT_A.as_str()),
             ("client_secret", "agent-secret"),
             ("user_federated_identity_credential", &t2),
             BOB,
@@ -155,21 +175,21 @@ async fn an_agent_authenticated_with_a_secret_gets_no_user_token() {
 #[tokio::test]
 async fn a_t1_whose_tid_is_not_its_issuers_tenant_is_refused() {
     let h = start().await;
-    let t1 = h.t1(AGENT_A).await;
+    let t1 = h.t1(AGENT_A.as_str()).await;
     let mut c = claims(&t1);
     c["tid"] = json!("00000000-0000-0000-0000-0000000000ff");
-    let r = h.t2(AGENT_A, &h.mock.sign_token(&c)).await;
+    let r = h.t2(AGENT_A.as_str(), &h.mock.sign_token(&c)).await;
     r.refused(400, 50027);
     assert!(r.body.to_string().contains("'tid'"), "{}", r.body);
     c.as_object_mut().unwrap().remove("tid");
-    h.t2(AGENT_A, &h.mock.sign_token(&c))
+    h.t2(AGENT_A.as_str(), &h.mock.sign_token(&c))
         .await
         .refused(400, 50027);
     // The real T1 passes, and T2 and the user token carry the tenant.
-    let t2 = h.t2(AGENT_A, &t1).await;
+    let t2 = h.t2(AGENT_A.as_str(), &t1).await;
     t2.token();
     let t2 = t2.body["access_token"].as_str().unwrap().to_owned();
-    let user = h.user_fic(AGENT_A, &t1, &t2, BOB, SCOPE).await;
+    let user = h.user_fic(AGENT_A.as_str(), &t1, &t2, BOB, SCOPE).await;
     user.token();
     assert_issued_in_tenant(&claims(user.body["id_token"].as_str().unwrap()));
 }
@@ -184,7 +204,7 @@ async fn a_critical_header_is_refused_in_every_credential() {
         async move {
             h.post(&[
                 ("grant_type", "client_credentials"),
-                ("client_id", BLUEPRINT),
+                ("client_id", BLUEPRINT.as_str()),
                 ("client_assertion_type", JWT_BEARER),
                 ("client_assertion", &a),
                 ("scope", EXCHANGE),
@@ -205,8 +225,8 @@ async fn a_critical_header_is_refused_in_every_credential() {
         assert!(r.body.to_string().contains("crit"), "{header}: {}", r.body);
     }
     // In T1 (a federated credential) and in T2.
-    let t1 = h.t1(AGENT_A).await;
-    let t2 = h.t2(AGENT_A, &t1).await.body["access_token"]
+    let t1 = h.t1(AGENT_A.as_str()).await;
+    let t2 = h.t2(AGENT_A.as_str(), &t1).await.body["access_token"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -224,8 +244,10 @@ async fn a_critical_header_is_refused_in_every_credential() {
         .unwrap();
         support::sign_with_mock_header(&h.mock, &header, &c)
     };
-    h.t2(AGENT_A, &with_crit(&t1)).await.refused(400, 50027);
-    h.user_fic(AGENT_A, &t1, &with_crit(&t2), BOB, SCOPE)
+    h.t2(AGENT_A.as_str(), &with_crit(&t1))
+        .await
+        .refused(400, 50027);
+    h.user_fic(AGENT_A.as_str(), &t1, &with_crit(&t2), BOB, SCOPE)
         .await
         .refused(400, 70000);
 }
@@ -241,7 +263,7 @@ async fn assertion_audiences_are_compared_exactly() {
         async move {
             h.post(&[
                 ("grant_type", "client_credentials"),
-                ("client_id", BLUEPRINT),
+                ("client_id", BLUEPRINT.as_str()),
                 ("client_assertion_type", JWT_BEARER),
                 ("client_assertion", &a),
                 ("scope", EXCHANGE),
@@ -290,28 +312,28 @@ async fn only_blueprints_and_agents_may_ask_for_an_fmi_path() {
     let r = h
         .post(&[
             ("grant_type", "client_credentials"),
-            ("client_id", DAEMON),
+            ("client_id", DAEMON.as_str()),
             ("client_secret", "daemon-secret"),
             ("scope", EXCHANGE),
-            ("fmi_path", AGENT_A),
+            ("fmi_path", AGENT_A.as_str()),
         ])
         .await;
     r.refused(400, 9990017);
     // Without one the daemon is served as before.
     h.post(&[
         ("grant_type", "client_credentials"),
-        ("client_id", DAEMON),
+        ("client_id", DAEMON.as_str()),
         ("client_secret", "daemon-secret"),
         ("scope", EXCHANGE),
     ])
     .await
     .token();
     // An agent may (its T1 callback gets the path; Leg 2 sends it on).
-    let t1 = h.t1(AGENT_A).await;
+    let t1 = h.t1(AGENT_A.as_str()).await;
     let r = h
         .post(&[
             ("grant_type", "client_credentials"),
-            ("client_id", AGENT_A),
+            ("client_id", AGENT_A.as_str()),
             ("client_assertion_type", JWT_BEARER),
             ("client_assertion", &t1),
             ("scope", EXCHANGE),
@@ -335,7 +357,7 @@ async fn a_non_ascii_fmi_path_is_counted_in_characters() {
     h.t1(&"é".repeat(256)).await;
     h.post(&[
         ("grant_type", "client_credentials"),
-        ("client_id", BLUEPRINT),
+        ("client_id", BLUEPRINT.as_str()),
         ("client_secret", "blueprint-secret"),
         ("scope", EXCHANGE),
         ("fmi_path", &"é".repeat(257)),
@@ -371,7 +393,7 @@ async fn common_discovery_is_served_and_its_token_endpoint_names_the_reason() {
             .post(&endpoint)
             .form(&[
                 ("grant_type", "client_credentials"),
-                ("client_id", BLUEPRINT),
+                ("client_id", BLUEPRINT.as_str()),
                 ("client_secret", "blueprint-secret"),
                 ("scope", EXCHANGE),
             ])

@@ -23,17 +23,17 @@ async fn a_token_carries_only_the_roles_assigned_to_its_client() {
     let graph = "https://graph.microsoft.com/.default";
     let api = "api://contoso-api/.default";
     assert_eq!(
-        roles(&h, DAEMON, "daemon-secret", graph).await,
+        roles(&h, DAEMON.as_str(), "daemon-secret", graph).await,
         serde_json::json!(["User.Read.All"])
     );
     assert_eq!(
-        roles(&h, DAEMON, "daemon-secret", api).await,
+        roles(&h, DAEMON.as_str(), "daemon-secret", api).await,
         serde_json::json!(["Data.Read.All"])
     );
     // The blueprint is assigned a role of the Contoso API only: its Graph
     // token has no `roles` claim at all, as Entra issues it.
     assert!(
-        roles(&h, BLUEPRINT, "blueprint-secret", graph)
+        roles(&h, BLUEPRINT.as_str(), "blueprint-secret", graph)
             .await
             .is_null()
     );

@@ -78,7 +78,7 @@ async fn every_alias_answers_tenant_discovery_with_its_own_urls() {
     let h = start().await;
     let http = proxied(&h.mock);
     for alias in ALIASES {
-        for segment in [TENANT, "contoso.com"] {
+        for segment in [TENANT.as_str(), "contoso.com"] {
             let doc = get(
                 &http,
                 &format!("https://{alias}/{segment}/v2.0/.well-known/openid-configuration"),
@@ -215,16 +215,16 @@ async fn every_alias_issues_leg1_and_trusts_its_t1_back() {
             &endpoint,
             &[
                 ("grant_type", "client_credentials"),
-                ("client_id", BLUEPRINT),
+                ("client_id", BLUEPRINT.as_str()),
                 ("client_secret", "blueprint-secret"),
                 ("scope", EXCHANGE),
-                ("fmi_path", AGENT_A),
+                ("fmi_path", AGENT_A.as_str()),
             ],
         )
         .await;
         let t1 = leg1.token();
         assert_eq!(t1["iss"], h.mock.public_issuer(), "{alias}");
-        assert_eq!(t1["xms_fmi_path"], AGENT_A);
+        assert_eq!(t1["xms_fmi_path"], AGENT_A.as_str());
         let t1_raw = leg1.body["access_token"].as_str().unwrap().to_owned();
 
         // T1 trust: the agent authenticates with it, on the same alias.
@@ -233,7 +233,7 @@ async fn every_alias_issues_leg1_and_trusts_its_t1_back() {
             &endpoint,
             &[
                 ("grant_type", "client_credentials"),
-                ("client_id", AGENT_A),
+                ("client_id", AGENT_A.as_str()),
                 ("client_assertion_type", JWT_BEARER),
                 ("client_assertion", &t1_raw),
                 ("scope", EXCHANGE),
@@ -250,7 +250,7 @@ async fn every_alias_issues_leg1_and_trusts_its_t1_back() {
             &endpoint,
             &[
                 ("grant_type", "user_fic"),
-                ("client_id", AGENT_A),
+                ("client_id", AGENT_A.as_str()),
                 ("client_assertion_type", JWT_BEARER),
                 ("client_assertion", &t1_raw),
                 ("user_federated_identity_credential", &t2_raw),
@@ -275,10 +275,10 @@ async fn every_alias_issues_leg1_and_trusts_its_t1_back() {
         &h.mock.public_token_endpoint(),
         &[
             ("grant_type", "client_credentials"),
-            ("client_id", BLUEPRINT),
+            ("client_id", BLUEPRINT.as_str()),
             ("client_secret", "blueprint-secret"),
             ("scope", EXCHANGE),
-            ("fmi_path", AGENT_A),
+            ("fmi_path", AGENT_A.as_str()),
         ],
     )
     .await
@@ -286,14 +286,14 @@ async fn every_alias_issues_leg1_and_trusts_its_t1_back() {
         .as_str()
         .unwrap()
         .to_owned();
-    h.t2(AGENT_A, &t1).await.token();
+    h.t2(AGENT_A.as_str(), &t1).await.token();
     // ...and a T1 for another agent still is not this agent's credential.
-    h.t2(AGENT_B, &t1).await.refused(401, 700213);
+    h.t2(AGENT_B.as_str(), &t1).await.refused(401, 700213);
     // The public issuer is compared exactly, as every issuer is.
     let mut upper = claims(&t1);
     upper["iss"] = format!(
         "https://login.microsoftonline.com/{}/v2.0",
-        TENANT.to_uppercase()
+        TENANT.as_str().to_uppercase()
     )
     .into();
     let upper = h.mock.sign_token(&upper);
@@ -302,7 +302,7 @@ async fn every_alias_issues_leg1_and_trusts_its_t1_back() {
         &h.mock.public_token_endpoint(),
         &[
             ("grant_type", "client_credentials"),
-            ("client_id", AGENT_A),
+            ("client_id", AGENT_A.as_str()),
             ("client_assertion_type", JWT_BEARER),
             ("client_assertion", &upper),
             ("scope", EXCHANGE),
@@ -327,11 +327,11 @@ async fn assertion_audience_is_any_public_alias_token_endpoint_not_the_own_liste
                 &endpoint,
                 &[
                     ("grant_type", "client_credentials"),
-                    ("client_id", BLUEPRINT),
+                    ("client_id", BLUEPRINT.as_str()),
                     ("client_assertion_type", JWT_BEARER),
                     ("client_assertion", &assertion),
                     ("scope", EXCHANGE),
-                    ("fmi_path", AGENT_A),
+                    ("fmi_path", AGENT_A.as_str()),
                 ],
             )
             .await
@@ -365,7 +365,7 @@ async fn assertion_audience_is_any_public_alias_token_endpoint_not_the_own_liste
     let public_aud = with_aud(&endpoint);
     h.post(&[
         ("grant_type", "client_credentials"),
-        ("client_id", BLUEPRINT),
+        ("client_id", BLUEPRINT.as_str()),
         ("client_assertion_type", JWT_BEARER),
         ("client_assertion", &public_aud),
         ("scope", EXCHANGE),

@@ -4,15 +4,13 @@
 
 use std::path::PathBuf;
 
+use mock_entra::fixtures::{AGENT_A as AGENT_1, AGENT_B as AGENT_2, ALICE, BLUEPRINT};
 use mock_entra::{Directory, MockEntra};
 use msal_ref::{
     AccountLookupPolicy, AssertionRequestOptions, AssertionResponse, BoxError, ClientCertificate,
     ConfidentialClient, Credential, TokenSource, UserId,
 };
 
-const BLUEPRINT: &str = "3bf56293-fbb5-42bd-a407-248ba7431a8c";
-const AGENT_1: &str = "7a3b9c2d-1111-4e5f-8a9b-0c1d2e3f4a5b";
-const AGENT_2: &str = "7a3b9c2d-2222-4e5f-8a9b-0c1d2e3f4a5b";
 const EXCHANGE: &str = "api://AzureADTokenExchange/.default";
 
 fn fixture(name: &str) -> String {
@@ -36,7 +34,7 @@ async fn mock() -> MockEntra {
 }
 
 fn blueprint_with_certificate(mock: &MockEntra) -> ConfidentialClient {
-    ConfidentialClient::builder(BLUEPRINT, mock.authority())
+    ConfidentialClient::builder(BLUEPRINT.as_str(), mock.authority())
         .credential(
             Credential::certificate(&fixture("blueprint.crt"), &fixture("blueprint.key")).unwrap(),
         )
@@ -46,7 +44,7 @@ fn blueprint_with_certificate(mock: &MockEntra) -> ConfidentialClient {
 }
 
 fn blueprint_with_secret(mock: &MockEntra) -> ConfidentialClient {
-    ConfidentialClient::builder(BLUEPRINT, mock.authority())
+    ConfidentialClient::builder(BLUEPRINT.as_str(), mock.authority())
         .credential(Credential::secret("blueprint-secret"))
         .ca_certificate_pem(mock.ca_cert_pem())
         .build()
@@ -61,7 +59,7 @@ fn agent(
     policy: AccountLookupPolicy,
 ) -> ConfidentialClient {
     let blueprint = blueprint.clone();
-    ConfidentialClient::builder(AGENT_1, mock.authority())
+    ConfidentialClient::builder(AGENT_1.as_str(), mock.authority())
         .credential(Credential::assertion_callback(
             move |ctx: AssertionRequestOptions| {
                 let blueprint = blueprint.clone();
@@ -105,15 +103,18 @@ async fn three_legs_end_to_end() {
     assert_eq!(user.source, TokenSource::IdentityProvider);
     let account = user.account.clone().unwrap();
     assert_eq!(account.username, "alice@contoso.com");
-    assert_eq!(account.oid(), "11111111-aaaa-4bbb-8ccc-000000000001");
+    assert_eq!(account.oid(), ALICE.as_str());
 
     let entries = mock.journal().entries();
     assert_eq!(entries.len(), 3, "Leg 1, Leg 2, Leg 3");
     let (leg1, leg2, leg3) = (&entries[0], &entries[1], &entries[2]);
-    assert_eq!(leg1.client_id.as_deref(), Some(BLUEPRINT));
-    assert_eq!(leg1.form.get("fmi_path").map(String::as_str), Some(AGENT_1));
+    assert_eq!(leg1.client_id.as_deref(), Some(BLUEPRINT.as_str()));
+    assert_eq!(
+        leg1.form.get("fmi_path").map(String::as_str),
+        Some(AGENT_1.as_str())
+    );
     assert_eq!(leg1.client_auth.as_deref(), Some("jwt_bearer"));
-    assert_eq!(leg2.client_id.as_deref(), Some(AGENT_1));
+    assert_eq!(leg2.client_id.as_deref(), Some(AGENT_1.as_str()));
     assert!(!leg2.form.contains_key("fmi_path"));
     assert_eq!(leg3.grant_type.as_deref(), Some("user_fic"));
     assert_eq!(
@@ -143,13 +144,13 @@ async fn cache_hits_make_no_second_request_and_fmi_paths_get_their_own_entries()
     let blueprint = blueprint_with_secret(&mock);
     let first = blueprint
         .acquire_token_for_client([EXCHANGE])
-        .fmi_path(AGENT_1)
+        .fmi_path(AGENT_1.as_str())
         .execute()
         .await
         .unwrap();
     let again = blueprint
         .acquire_token_for_client([EXCHANGE])
-        .fmi_path(AGENT_1)
+        .fmi_path(AGENT_1.as_str())
         .execute()
         .await
         .unwrap();
@@ -159,7 +160,7 @@ async fn cache_hits_make_no_second_request_and_fmi_paths_get_their_own_entries()
 
     let second = blueprint
         .acquire_token_for_client([EXCHANGE])
-        .fmi_path(AGENT_2)
+        .fmi_path(AGENT_2.as_str())
         .execute()
         .await
         .unwrap();
@@ -176,7 +177,7 @@ async fn cache_hits_make_no_second_request_and_fmi_paths_get_their_own_entries()
     // The first is what `fic-harness key` prints for these parts; the mock's
     // port is in neither.
     let agent_2_hash = msal_ref::cache_key::stored_ext_cache_key(
-        &msal_ref::ext_components([("fmi_path", AGENT_2)]),
+        &msal_ref::ext_components([("fmi_path", AGENT_2.as_str())]),
         msal_ref::HashAlgorithm::Netstring,
     )
     .unwrap();
@@ -197,11 +198,11 @@ async fn jwt_pop_presents_the_client_certificate() {
     let mock = mock().await;
     let blueprint = blueprint_with_secret(&mock);
     let identity = mock
-        .issue_client_certificate(AGENT_1)
+        .issue_client_certificate(AGENT_1.as_str())
         .expect("client certificate");
     let binding = ClientCertificate::new(identity.cert_pem.clone(), identity.key_pem.clone());
     let bp = blueprint.clone();
-    let agent = ConfidentialClient::builder(AGENT_1, mock.authority())
+    let agent = ConfidentialClient::builder(AGENT_1.as_str(), mock.authority())
         .credential(Credential::assertion_callback(
             move |ctx: AssertionRequestOptions| {
                 let bp = bp.clone();

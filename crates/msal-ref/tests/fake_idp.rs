@@ -17,7 +17,7 @@ use serde_json::json;
 use support::{APP, EXCHANGE, Fake, TENANT, entra_like, start};
 
 fn secret_client(authority: &str) -> ConfidentialClient {
-    ConfidentialClient::builder(APP, authority)
+    ConfidentialClient::builder(APP.as_str(), authority)
         .credential(Credential::secret("blueprint-secret"))
         .allow_plain_http(true)
         .build()
@@ -37,11 +37,11 @@ async fn fmi_paths_are_sent_and_cached_apart() {
         .unwrap();
     assert_eq!(a.source, TokenSource::IdentityProvider);
     let seen = fake.last();
-    assert_eq!(seen.tenant, TENANT);
+    assert_eq!(seen.tenant, TENANT.as_str());
     assert_eq!(seen.form["grant_type"], "client_credentials");
     assert_eq!(seen.form["scope"], EXCHANGE);
     assert_eq!(seen.form["fmi_path"], "agent-a");
-    assert_eq!(seen.form["client_id"], APP);
+    assert_eq!(seen.form["client_id"], APP.as_str());
     assert_eq!(seen.form["client_secret"], "blueprint-secret");
     assert!(a.cache_key.as_str().starts_with("-localhost-atext-"));
 
@@ -123,7 +123,7 @@ async fn client_side_refusals_send_nothing() {
         .unwrap_err();
     assert!(matches!(err, MsalError::MtlsPopWithoutCertificate), "{err}");
 
-    let empty = ConfidentialClient::builder(APP, &authority)
+    let empty = ConfidentialClient::builder(APP.as_str(), &authority)
         .credential(Credential::assertion(""))
         .allow_plain_http(true)
         .build()
@@ -531,7 +531,7 @@ async fn cache_json_equals_what_msal_python_writes_for_the_same_responses() {
         }
     }))
     .await;
-    let authority = authority.replace(TENANT, "tid");
+    let authority = authority.replace(TENANT.as_str(), "tid");
     let clock = Arc::new(ManualClock::new(1000));
     let bp = ConfidentialClient::builder("bp", &authority)
         .credential(Credential::secret("s"))
@@ -570,7 +570,7 @@ async fn tls_trusts_exactly_the_given_ca_and_jwt_pop_presents_the_certificate() 
     let ca = support::TestCa::new();
     let (authority, fake) = support::start_tls(entra_like(), &ca).await;
 
-    let untrusting = ConfidentialClient::builder(APP, &authority)
+    let untrusting = ConfidentialClient::builder(APP.as_str(), &authority)
         .credential(Credential::secret("s"))
         .ca_certificate_pem(support::TestCa::new().cert_pem)
         .build()
@@ -583,7 +583,7 @@ async fn tls_trusts_exactly_the_given_ca_and_jwt_pop_presents_the_certificate() 
     assert!(matches!(err, MsalError::Http(_)), "{err}");
     assert_eq!(fake.count(), 0);
 
-    let bearer = ConfidentialClient::builder(APP, &authority)
+    let bearer = ConfidentialClient::builder(APP.as_str(), &authority)
         .credential(Credential::secret("s"))
         .ca_certificate_pem(ca.cert_pem.clone())
         .build()
@@ -641,7 +641,7 @@ async fn legacy_concat_collision_end_to_end() {
         (msal_ref::HashAlgorithm::Netstring, false),
     ] {
         let (authority, fake) = start(entra_like()).await;
-        let client = ConfidentialClient::builder(APP, &authority)
+        let client = ConfidentialClient::builder(APP.as_str(), &authority)
             .credential(Credential::secret("s"))
             .hash_algorithm(algorithm)
             .allow_plain_http(true)

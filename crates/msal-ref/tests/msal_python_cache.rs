@@ -12,12 +12,11 @@ mod support;
 use std::path::PathBuf;
 use std::process::Stdio;
 
+use mock_entra::fixtures::{AGENT_A as AGENT, AGENT_B};
 use msal_ref::{ConfidentialClient, Credential, HashAlgorithm, TokenCache, UserId};
 use serde_json::{Value, json};
 use support::{APP, EXCHANGE, TENANT, entra_like, start};
 use tokio::io::AsyncWriteExt;
-
-const AGENT: &str = "7a3b9c2d-1111-4e5f-8a9b-0c1d2e3f4a5b";
 
 fn venv_python() -> Option<PathBuf> {
     let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.build/venv/bin/python");
@@ -65,25 +64,21 @@ async fn run_python(python: &PathBuf, input: Value) -> Value {
 /// tokens (Alice, Bob), written into one cache by two reference clients.
 async fn cache_with_tokens(algorithm: HashAlgorithm) -> (TokenCache, Vec<(Value, String)>) {
     let (authority, _fake) = start(entra_like()).await;
-    let blueprint = ConfidentialClient::builder(APP, &authority)
+    let blueprint = ConfidentialClient::builder(APP.as_str(), &authority)
         .credential(Credential::secret("blueprint-secret"))
         .hash_algorithm(algorithm)
         .allow_plain_http(true)
         .build()
         .unwrap();
     let mut expected = vec![];
-    for fmi_path in [
-        Some(AGENT),
-        Some("7a3b9c2d-2222-4e5f-8a9b-0c1d2e3f4a5b"),
-        None,
-    ] {
+    for fmi_path in [Some(AGENT.as_str()), Some(AGENT_B.as_str()), None] {
         let mut request = blueprint.acquire_token_for_client([EXCHANGE]);
         if let Some(p) = fmi_path {
             request = request.fmi_path(p);
         }
         let token = request.execute().await.unwrap().access_token;
         expected.push((
-            json!({"client_id": APP, "kind": "app", "scopes": [EXCHANGE], "fmi_path": fmi_path}),
+            json!({"client_id": APP.as_str(), "kind": "app", "scopes": [EXCHANGE], "fmi_path": fmi_path}),
             token,
         ));
     }
@@ -91,7 +86,7 @@ async fn cache_with_tokens(algorithm: HashAlgorithm) -> (TokenCache, Vec<(Value,
     // the file MSAL Python reads went through deserialize_json as well.
     let shared =
         TokenCache::deserialize_json(&blueprint.cache().serialize_json().unwrap()).unwrap();
-    let agent = ConfidentialClient::builder(AGENT, &authority)
+    let agent = ConfidentialClient::builder(AGENT.as_str(), &authority)
         .credential(Credential::assertion("t1"))
         .token_cache(shared)
         .allow_plain_http(true)
@@ -105,7 +100,7 @@ async fn cache_with_tokens(algorithm: HashAlgorithm) -> (TokenCache, Vec<(Value,
             .unwrap()
             .access_token;
         expected.push((
-            json!({"client_id": AGENT, "kind": "user", "scopes": ["api://resource/Read"], "username": upn}),
+            json!({"client_id": AGENT.as_str(), "kind": "user", "scopes": ["api://resource/Read"], "username": upn}),
             token,
         ));
     }

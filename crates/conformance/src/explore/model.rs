@@ -48,10 +48,10 @@ impl App {
     /// Its client id in the default directory.
     pub fn client_id(self) -> &'static str {
         match self {
-            App::Blueprint => BLUEPRINT,
-            App::AgentA => AGENT_A,
-            App::AgentB => AGENT_B,
-            App::Daemon => DAEMON,
+            App::Blueprint => BLUEPRINT.as_str(),
+            App::AgentA => AGENT_A.as_str(),
+            App::AgentB => AGENT_B.as_str(),
+            App::Daemon => DAEMON.as_str(),
         }
     }
 

@@ -2,6 +2,10 @@
 //! requests is the IdP's behaviour, not a client's, so these bypass the
 //! client under test and post straight to the mock over TLS (trusting only
 //! its CA), with assertions signed here by the blueprint's fixture key.
+//! The single requests come from the shared catalogue
+//! (`mock_entra::hostile`, where each case's name is its step text); the
+//! cases that need a token first, a signature for this mock's endpoint or a
+//! clock move are built here.
 
 use std::time::Duration;
 
@@ -11,6 +15,8 @@ use cucumber::{then, when};
 use fic_protocol::form;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use mock_entra::MockEntra;
+use mock_entra::fixtures::BOB;
+use mock_entra::hostile::{self, HostileCase};
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use serde_json::{Value, json};
@@ -26,7 +32,7 @@ const JWT_BEARER: &str = fic_protocol::AssertionType::JWT_BEARER_URN;
 const JWT_POP: &str = fic_protocol::AssertionType::JWT_POP_URN;
 const USER_SCOPES: &str = "api://contoso-api/read openid profile offline_access";
 
-/// Posts to the mock's token endpoint (or `path` under its base URL).
+/// Posts to the mock's token endpoint, or sends a catalogue case as written.
 struct Poster<'a> {
     mock: &'a MockEntra,
     http: reqwest::Client,
@@ -47,25 +53,18 @@ impl Poster<'_> {
         reply(r.map_err(|e| failed("posting to the mock", e))?).await
     }
 
-    async fn body(
-        &self,
-        url: String,
-        content_type: &str,
-        body: Vec<u8>,
-    ) -> Result<RawReply, StepError> {
-        let r = self
-            .http
-            .post(url)
-            .header("content-type", content_type)
-            .body(body)
-            .send()
-            .await;
-        reply(r.map_err(|e| failed("posting to the mock", e))?).await
-    }
-
-    async fn get(&self, url: String) -> Result<RawReply, StepError> {
-        let r = self.http.get(url).send().await;
-        reply(r.map_err(|e| failed("querying the mock", e))?).await
+    /// Sends a case of the hostile-request catalogue as it is written.
+    async fn send(&self, case: &HostileCase) -> Result<RawReply, StepError> {
+        let url = format!("{}{}", self.mock.base_url(), case.path);
+        let mut request = self.http.request(case.method.clone(), url);
+        if let Some(content_type) = case.content_type {
+            request = request.header("content-type", content_type);
+        }
+        for (name, value) in &case.headers {
+            request = request.header(*name, value);
+        }
+        let r = request.body(case.body.clone()).send().await;
+        reply(r.map_err(|e| failed("sending to the mock", e))?).await
     }
 
     /// Leg 1 with the blueprint's secret: T1 for `fmi_path`.
@@ -73,7 +72,7 @@ impl Poster<'_> {
         let r = self
             .form(&[
                 (form::GRANT_TYPE, "client_credentials"),
-                (form::CLIENT_ID, BLUEPRINT),
+                (form::CLIENT_ID, BLUEPRINT.as_str()),
                 (form::CLIENT_SECRET, BLUEPRINT_SECRET),
                 (form::SCOPE, EXCHANGE_SCOPE),
                 (form::FMI_PATH, fmi_path),
@@ -124,22 +123,12 @@ impl Poster<'_> {
         let a = blueprint_assertion(&self.mock.token_endpoint(), overrides)?;
         self.form(&[
             (form::GRANT_TYPE, "client_credentials"),
-            (form::CLIENT_ID, BLUEPRINT),
+            (form::CLIENT_ID, BLUEPRINT.as_str()),
             (form::CLIENT_ASSERTION_TYPE, JWT_BEARER),
             (form::CLIENT_ASSERTION, &a),
             (form::SCOPE, EXCHANGE_SCOPE),
         ])
         .await
-    }
-
-    /// The blueprint with its secret and these extra fields.
-    async fn secret(&self, extra: &[(&str, &str)]) -> Result<RawReply, StepError> {
-        let mut form = vec![
-            (form::CLIENT_ID, BLUEPRINT),
-            (form::CLIENT_SECRET, BLUEPRINT_SECRET),
-        ];
-        form.extend_from_slice(extra);
-        self.form(&form).await
     }
 }
 
@@ -195,7 +184,7 @@ fn blueprint_assertion(aud: &str, overrides: Value) -> Result<String, StepError>
     });
     let t = now();
     let mut claims = json!({
-        "aud": aud, "iss": BLUEPRINT, "sub": BLUEPRINT,
+        "aud": aud, "iss": BLUEPRINT.as_str(), "sub": BLUEPRINT.as_str(),
         "exp": t + 600, "nbf": t, "iat": t, "jti": uuid::Uuid::new_v4().to_string(),
     });
     for (k, v) in overrides.as_object().into_iter().flatten() {
@@ -239,124 +228,10 @@ fn blueprint_assertion(aud: &str, overrides: Value) -> Result<String, StepError>
 async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
     let cc = (form::GRANT_TYPE, "client_credentials");
     let scope = (form::SCOPE, EXCHANGE_SCOPE);
-    let form_ct = "application/x-www-form-urlencoded";
+    if let Some(case) = hostile::case(case) {
+        return p.send(&case).await;
+    }
     Ok(match case {
-        "an unsupported grant type" => p.secret(&[(form::GRANT_TYPE, "password"), scope]).await?,
-        "no grant type" => p.secret(&[scope]).await?,
-        "no scope" => p.secret(&[cc]).await?,
-        "a resource scope without /.default" => p.secret(&[cc, (form::SCOPE, USER_SCOPE)]).await?,
-        "two resources in the scope" => {
-            p.secret(&[
-                cc,
-                (
-                    form::SCOPE,
-                    "api://contoso-api/.default api://AzureADTokenExchange/.default",
-                ),
-            ])
-            .await?
-        }
-        "an unknown resource" => {
-            p.secret(&[cc, (form::SCOPE, "api://nobody/.default")])
-                .await?
-        }
-        "an fmi path with a dot-dot segment" => {
-            p.secret(&[cc, scope, (form::FMI_PATH, "../x")]).await?
-        }
-        "mtls_pop without a client certificate" => {
-            p.secret(&[cc, scope, (form::TOKEN_TYPE, "mtls_pop")])
-                .await?
-        }
-        "no client credential" => p.form(&[cc, scope, (form::CLIENT_ID, BLUEPRINT)]).await?,
-        "no client id" => {
-            p.form(&[cc, scope, (form::CLIENT_SECRET, BLUEPRINT_SECRET)])
-                .await?
-        }
-        "a wrong client secret" => {
-            p.form(&[
-                cc,
-                scope,
-                (form::CLIENT_ID, BLUEPRINT),
-                (form::CLIENT_SECRET, "nope"),
-            ])
-            .await?
-        }
-        "an unknown client id" => {
-            p.form(&[
-                cc,
-                scope,
-                (form::CLIENT_ID, "00000000-0000-0000-0000-00000000dead"),
-                (form::CLIENT_SECRET, "x"),
-            ])
-            .await?
-        }
-        "a duplicated parameter" => {
-            let body = b"grant_type=client_credentials&grant_type=client_credentials".to_vec();
-            p.body(p.mock.token_endpoint(), form_ct, body).await?
-        }
-        "a JSON body" => {
-            let body = br#"{"grant_type":"client_credentials"}"#.to_vec();
-            p.body(p.mock.token_endpoint(), "application/json", body)
-                .await?
-        }
-        "an undecodable body" => {
-            p.body(p.mock.token_endpoint(), form_ct, b"grant_type=%FF".to_vec())
-                .await?
-        }
-        "a body over 64 KiB" => {
-            p.body(p.mock.token_endpoint(), form_ct, vec![b'a'; 70 * 1024])
-                .await?
-        }
-        "an unknown tenant" => {
-            let url = format!("{}/nope.example/oauth2/v2.0/token", p.mock.base_url());
-            let body = format!(
-                "grant_type=client_credentials&client_id={BLUEPRINT}&client_secret={BLUEPRINT_SECRET}"
-            );
-            p.body(url, form_ct, body.into_bytes()).await?
-        }
-        "an unknown endpoint" => {
-            let url = format!(
-                "{}/{}/oauth2/v2.0/nothing-here",
-                p.mock.base_url(),
-                p.mock.tenant_id()
-            );
-            p.body(url, form_ct, b"grant_type=client_credentials".to_vec())
-                .await?
-        }
-        "an unknown assertion type" => {
-            p.form(&[
-                cc,
-                scope,
-                (form::CLIENT_ID, BLUEPRINT),
-                (form::CLIENT_ASSERTION_TYPE, "urn:other"),
-                (form::CLIENT_ASSERTION, "x.y.z"),
-            ])
-            .await?
-        }
-        "a garbage assertion" => {
-            p.form(&[
-                cc,
-                scope,
-                (form::CLIENT_ID, BLUEPRINT),
-                (form::CLIENT_ASSERTION_TYPE, JWT_BEARER),
-                (form::CLIENT_ASSERTION, "garbage"),
-            ])
-            .await?
-        }
-        "an unsigned assertion" => {
-            let none = format!(
-                "{}.{}.",
-                URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#),
-                URL_SAFE_NO_PAD.encode(json!({"iss": BLUEPRINT, "sub": BLUEPRINT}).to_string())
-            );
-            p.form(&[
-                cc,
-                scope,
-                (form::CLIENT_ID, BLUEPRINT),
-                (form::CLIENT_ASSERTION_TYPE, JWT_BEARER),
-                (form::CLIENT_ASSERTION, &none),
-            ])
-            .await?
-        }
         "an assertion for another audience" => {
             p.with_assertion(
                 json!({"aud": "https://login.microsoftonline.com/x/oauth2/v2.0/token"}),
@@ -385,86 +260,63 @@ async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
             p.form(&[
                 cc,
                 scope,
-                (form::CLIENT_ID, BLUEPRINT),
+                (form::CLIENT_ID, BLUEPRINT.as_str()),
                 (form::CLIENT_ASSERTION_TYPE, JWT_POP),
                 (form::CLIENT_ASSERTION, &a),
             ])
             .await?
         }
         "T1 for agent A presented by agent B" => {
-            let t1 = p.t1(AGENT_A).await?;
-            p.t2_reply(AGENT_B, &t1).await?
+            let t1 = p.t1(AGENT_A.as_str()).await?;
+            p.t2_reply(AGENT_B.as_str(), &t1).await?
         }
         "T1 presented by an app without federated credentials" => {
-            let t1 = p.t1(AGENT_A).await?;
-            p.t2_reply(DAEMON, &t1).await?
+            let t1 = p.t1(AGENT_A.as_str()).await?;
+            p.t2_reply(DAEMON.as_str(), &t1).await?
         }
         "T1 re-signed for another audience" => {
-            let mut claims = jwt_claims(&p.t1(AGENT_A).await?)?;
+            let mut claims = jwt_claims(&p.t1(AGENT_A.as_str()).await?)?;
             claims["aud"] = json!("api://something-else");
-            p.t2_reply(AGENT_A, &p.mock.sign_token(&claims)).await?
+            p.t2_reply(AGENT_A.as_str(), &p.mock.sign_token(&claims))
+                .await?
         }
         // Federated identity records match the issuer exactly (case
         // included); the mock still recognises the issuer as its own and
         // verifies the signature, so only the record match can fail.
         "T1 re-signed with its issuer's tenant id in upper case" => {
-            let mut claims = jwt_claims(&p.t1(AGENT_A).await?)?;
+            let mut claims = jwt_claims(&p.t1(AGENT_A.as_str()).await?)?;
             let iss = claims["iss"].as_str().unwrap_or_default();
-            claims["iss"] = json!(iss.replace(TENANT, &TENANT.to_uppercase()));
-            p.t2_reply(AGENT_A, &p.mock.sign_token(&claims)).await?
+            claims["iss"] = json!(iss.replace(TENANT.as_str(), &TENANT.to_uppercase()));
+            p.t2_reply(AGENT_A.as_str(), &p.mock.sign_token(&claims))
+                .await?
         }
         "a user token presented as T1" => {
-            let mut claims = jwt_claims(&p.t1(AGENT_A).await?)?;
+            let mut claims = jwt_claims(&p.t1(AGENT_A.as_str()).await?)?;
             claims["idtyp"] = json!("user");
-            p.t2_reply(AGENT_A, &p.mock.sign_token(&claims)).await?
+            p.t2_reply(AGENT_A.as_str(), &p.mock.sign_token(&claims))
+                .await?
         }
         "T1 with a forged signature" => {
-            let t1 = p.t1(AGENT_A).await?;
+            let t1 = p.t1(AGENT_A.as_str()).await?;
             let forged = format!(
                 "{}.c2lnbmF0dXJl",
                 t1.rsplit_once('.').map_or("", |(h, _)| h)
             );
-            p.t2_reply(AGENT_A, &forged).await?
-        }
-        "Basic credentials naming another client" => {
-            let basic = STANDARD.encode(format!("{DAEMON}:{DAEMON_SECRET}"));
-            let r = p
-                .http
-                .post(p.mock.token_endpoint())
-                .header("authorization", format!("Basic {basic}"))
-                .form(&[cc, scope, (form::CLIENT_ID, BLUEPRINT)])
-                .send()
-                .await;
-            reply(r.map_err(|e| failed("posting to the mock", e))?).await?
-        }
-        "a refresh token the mock did not issue" => {
-            p.secret(&[
-                (form::GRANT_TYPE, "refresh_token"),
-                (form::REFRESH_TOKEN, "not-a-refresh-token"),
-                (form::SCOPE, USER_SCOPES),
-            ])
-            .await?
-        }
-        "instance discovery for another host" => {
-            let url = format!(
-                "{}/common/discovery/instance?api-version=1.1&authorization_endpoint=https://login.example/common/oauth2/v2.0/authorize",
-                p.mock.base_url()
-            );
-            p.get(url).await?
+            p.t2_reply(AGENT_A.as_str(), &forged).await?
         }
         "an expired T1" => {
-            let t1 = p.t1(AGENT_A).await?;
+            let t1 = p.t1(AGENT_A.as_str()).await?;
             p.mock.clock().advance(Duration::from_secs(2 * 3600));
-            p.t2_reply(AGENT_A, &t1).await?
+            p.t2_reply(AGENT_A.as_str(), &t1).await?
         }
         user_case => {
-            let t1 = p.t1(AGENT_A).await?;
-            let t2 = access_token(p.t2_reply(AGENT_A, &t1).await?)?;
+            let t1 = p.t1(AGENT_A.as_str()).await?;
+            let t2 = access_token(p.t2_reply(AGENT_A.as_str(), &t1).await?)?;
             let bob = [(form::USERNAME, "bob@contoso.com")];
             match user_case {
                 "a user_fic for an unknown user" => {
                     p.user_fic(
-                        AGENT_A,
+                        AGENT_A.as_str(),
                         &t1,
                         &t2,
                         &[(form::USERNAME, "mallory@contoso.com")],
@@ -473,47 +325,61 @@ async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
                     .await?
                 }
                 "a user_fic without openid" => {
-                    p.user_fic(AGENT_A, &t1, &t2, &bob, USER_SCOPE).await?
+                    p.user_fic(AGENT_A.as_str(), &t1, &t2, &bob, USER_SCOPE)
+                        .await?
                 }
                 "a user_fic for an undefined scope" => {
-                    p.user_fic(AGENT_A, &t1, &t2, &bob, "api://contoso-api/admin openid")
-                        .await?
+                    p.user_fic(
+                        AGENT_A.as_str(),
+                        &t1,
+                        &t2,
+                        &bob,
+                        "api://contoso-api/admin openid",
+                    )
+                    .await?
                 }
                 "a user_fic with both username and user_id" => {
                     let both = [
                         (form::USERNAME, "bob@contoso.com"),
-                        (form::USER_ID, "22222222-aaaa-4bbb-8ccc-000000000002"),
+                        (form::USER_ID, BOB.as_str()),
                     ];
-                    p.user_fic(AGENT_A, &t1, &t2, &both, USER_SCOPES).await?
+                    p.user_fic(AGENT_A.as_str(), &t1, &t2, &both, USER_SCOPES)
+                        .await?
                 }
                 "a user_fic without a user credential" => {
-                    p.user_fic(AGENT_A, &t1, "", &bob, USER_SCOPES).await?
+                    p.user_fic(AGENT_A.as_str(), &t1, "", &bob, USER_SCOPES)
+                        .await?
                 }
                 "a user_fic with T2 of another agent" => {
-                    let t1_b = p.t1(AGENT_B).await?;
-                    p.user_fic(AGENT_B, &t1_b, &t2, &bob, USER_SCOPES).await?
+                    let t1_b = p.t1(AGENT_B.as_str()).await?;
+                    p.user_fic(AGENT_B.as_str(), &t1_b, &t2, &bob, USER_SCOPES)
+                        .await?
                 }
                 "a user_fic with T1 as the user credential" => {
-                    p.user_fic(AGENT_A, &t1, &t1, &bob, USER_SCOPES).await?
+                    p.user_fic(AGENT_A.as_str(), &t1, &t1, &bob, USER_SCOPES)
+                        .await?
                 }
                 "a user_fic with an expired T2" => {
                     p.mock.clock().advance(Duration::from_secs(3 * 3600));
-                    let fresh_t1 = p.t1(AGENT_A).await?;
-                    p.user_fic(AGENT_A, &fresh_t1, &t2, &bob, USER_SCOPES)
+                    let fresh_t1 = p.t1(AGENT_A.as_str()).await?;
+                    p.user_fic(AGENT_A.as_str(), &fresh_t1, &t2, &bob, USER_SCOPES)
                         .await?
                 }
                 "a T2 re-signed for another audience" => {
                     let mut claims = jwt_claims(&t2)?;
                     claims["aud"] = json!("api://contoso-api");
                     let t2 = p.mock.sign_token(&claims);
-                    p.user_fic(AGENT_A, &t1, &t2, &bob, USER_SCOPES).await?
+                    p.user_fic(AGENT_A.as_str(), &t1, &t2, &bob, USER_SCOPES)
+                        .await?
                 }
                 "a refresh token of another client" => {
-                    let rt =
-                        refresh_token(p.user_fic(AGENT_A, &t1, &t2, &bob, USER_SCOPES).await?)?;
+                    let rt = refresh_token(
+                        p.user_fic(AGENT_A.as_str(), &t1, &t2, &bob, USER_SCOPES)
+                            .await?,
+                    )?;
                     let form = [
                         (form::GRANT_TYPE, "refresh_token"),
-                        (form::CLIENT_ID, DAEMON),
+                        (form::CLIENT_ID, DAEMON.as_str()),
                         (form::CLIENT_SECRET, DAEMON_SECRET),
                         (form::REFRESH_TOKEN, rt.as_str()),
                         (form::SCOPE, USER_SCOPES),
@@ -521,13 +387,15 @@ async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
                     p.form(&form).await?
                 }
                 "an expired refresh token" => {
-                    let rt =
-                        refresh_token(p.user_fic(AGENT_A, &t1, &t2, &bob, USER_SCOPES).await?)?;
+                    let rt = refresh_token(
+                        p.user_fic(AGENT_A.as_str(), &t1, &t2, &bob, USER_SCOPES)
+                            .await?,
+                    )?;
                     p.mock.clock().advance(Duration::from_secs(91 * 86400));
-                    let fresh_t1 = p.t1(AGENT_A).await?;
+                    let fresh_t1 = p.t1(AGENT_A.as_str()).await?;
                     let form = [
                         (form::GRANT_TYPE, "refresh_token"),
-                        (form::CLIENT_ID, AGENT_A),
+                        (form::CLIENT_ID, AGENT_A.as_str()),
                         (form::CLIENT_ASSERTION_TYPE, JWT_BEARER),
                         (form::CLIENT_ASSERTION, fresh_t1.as_str()),
                         (form::REFRESH_TOKEN, rt.as_str()),
@@ -540,7 +408,8 @@ async fn post_case(p: &Poster<'_>, case: &str) -> Result<RawReply, StepError> {
                         "{}.c2lnbmF0dXJl",
                         t2.rsplit_once('.').map_or("", |(h, _)| h)
                     );
-                    p.user_fic(AGENT_A, &t1, &forged, &bob, USER_SCOPES).await?
+                    p.user_fic(AGENT_A.as_str(), &t1, &forged, &bob, USER_SCOPES)
+                        .await?
                 }
                 other => {
                     return Err(StepError::Check(format!(

@@ -8,11 +8,8 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use mock_entra::{Directory, MockEntra, TlsIdentity};
 use serde_json::{Value, json};
 
-pub const TENANT: &str = "10c419d4-4a50-45b2-aa4e-919fb84df24f";
-pub const BLUEPRINT: &str = "3bf56293-fbb5-42bd-a407-248ba7431a8c";
-pub const AGENT_A: &str = "7a3b9c2d-1111-4e5f-8a9b-0c1d2e3f4a5b";
-pub const AGENT_B: &str = "7a3b9c2d-2222-4e5f-8a9b-0c1d2e3f4a5b";
-pub const DAEMON: &str = "5d8f1c3e-3333-4e5f-8a9b-0c1d2e3f4a5b";
+#[allow(unused_imports)] // each test binary uses some of them
+pub use mock_entra::fixtures::{AGENT_A, AGENT_B, BLUEPRINT, DAEMON, TENANT};
 pub const EXCHANGE: &str = "api://AzureADTokenExchange/.default";
 pub const JWT_BEARER: &str = fic_protocol::AssertionType::JWT_BEARER_URN;
 pub const JWT_POP: &str = fic_protocol::AssertionType::JWT_POP_URN;
@@ -47,7 +44,7 @@ pub fn client(mock: &MockEntra, identity: Option<&TlsIdentity>) -> reqwest::Clie
 #[track_caller]
 pub fn assert_issued_in_tenant(claims: &Value) {
     let (tid, iss) = (claims["tid"].as_str(), claims["iss"].as_str());
-    assert_eq!(tid, Some(TENANT), "tid of {claims}");
+    assert_eq!(tid, Some(TENANT.as_str()), "tid of {claims}");
     assert!(
         iss.is_some_and(|i| i.ends_with(&format!("/{TENANT}/v2.0"))),
         "iss {iss:?} does not name the tenant of tid {tid:?}"
@@ -123,7 +120,7 @@ impl Harness {
         let r = self
             .post(&[
                 ("grant_type", "client_credentials"),
-                ("client_id", BLUEPRINT),
+                ("client_id", BLUEPRINT.as_str()),
                 ("client_secret", "blueprint-secret"),
                 ("scope", EXCHANGE),
                 ("fmi_path", fmi_path),
@@ -208,7 +205,7 @@ pub fn blueprint_assertion(aud: &str, alg: Algorithm, overrides: Value) -> Strin
     header.x5t_s256 = Some(fic_protocol::thumbprint::x5t_s256(&der));
     header.x5c = Some(vec![STANDARD.encode(&der)]);
     let mut claims = json!({
-        "aud": aud, "iss": BLUEPRINT, "sub": BLUEPRINT,
+        "aud": aud, "iss": BLUEPRINT.as_str(), "sub": BLUEPRINT.as_str(),
         "exp": now() + 600, "nbf": now(), "iat": now(),
         "jti": uuid::Uuid::new_v4().to_string(),
     });

@@ -15,8 +15,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use fic_protocol::ClientInfo;
 use serde_json::{Value, json};
 
-pub const TENANT: &str = "10c419d4-4a50-45b2-aa4e-919fb84df24f";
-pub const APP: &str = "3bf56293-fbb5-42bd-a407-248ba7431a8c";
+pub use mock_entra::fixtures::{BLUEPRINT as APP, TENANT};
 pub const EXCHANGE: &str = "api://AzureADTokenExchange/.default";
 
 #[derive(Debug, Clone)]
@@ -139,9 +138,9 @@ pub fn entra_like() -> Responder {
                         "access_token": format!("user-{oid}-{n}"),
                         "scope": "api://resource/Read openid profile offline_access",
                         "refresh_token": format!("rt-{oid}-{n}"),
-                        "id_token": unsigned_jwt(json!({"aud": APP, "oid": oid, "sub": "s",
-                            "tid": TENANT, "preferred_username": upn})),
-                        "client_info": ClientInfo { uid: oid.into(), utid: TENANT.into() }.encode()}),
+                        "id_token": unsigned_jwt(json!({"aud": APP.as_str(), "oid": oid, "sub": "s",
+                            "tid": TENANT.as_str(), "preferred_username": upn})),
+                        "client_info": ClientInfo { uid: oid.into(), utid: TENANT.as_str().into() }.encode()}),
                 )
             }
             _ => (400, json!({"error": "unsupported_grant_type"})),
