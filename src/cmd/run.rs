@@ -125,12 +125,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     let divergences =
         Divergences::load(&root.join(divergences::DEFAULT_PATH))?.for_authority(args.authority);
+    let filtered = args.tags.is_some() || !is_the_suite(&root, &features_dir);
     let options = MatrixOptions {
         root,
         ports,
         reference: conformance::reference_driver::reference_factory(),
         require_ports: std::env::var("FIC_REQUIRE_PORTS").is_ok_and(|v| v == "1"),
-        filtered: args.tags.is_some(),
+        filtered,
         command_timeout: Duration::from_secs(args.command_timeout),
         progress: Some(std::sync::Arc::new(|p: &Progress| {
             // Each scenario's line as it finishes, whatever else is running.
@@ -166,4 +167,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Whether `dir` is the repository's own features folder: declarations
+/// name its scenarios, so in another folder (an explore finding, a draft)
+/// those that do not run are filtered out, not stale.
+fn is_the_suite(root: &std::path::Path, dir: &std::path::Path) -> bool {
+    let canonical = |p: &std::path::Path| std::fs::canonicalize(p).ok();
+    canonical(dir).is_some_and(|d| Some(d) == canonical(&root.join("features")))
 }

@@ -79,8 +79,9 @@ pub struct MatrixOptions {
     pub reference: ClientFactory,
     /// A port whose runtime is missing fails instead of being skipped.
     pub require_ports: bool,
-    /// `--tags` was given: declarations for scenarios that did not run are
-    /// then not stale, merely filtered out.
+    /// Only part of the suite runs (`--tags`, or `--features` naming another
+    /// folder): declarations for scenarios that did not run are then not
+    /// stale, merely filtered out.
     pub filtered: bool,
     /// The longest one driver command may take.
     pub command_timeout: Duration,
