@@ -21,7 +21,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt as _;
-use futures::future::BoxFuture;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -35,17 +34,7 @@ use crate::scenario::{Evidence, ScenarioResult};
 use crate::suite::{OnFinished, Section};
 use crate::verdict::{self, ColumnResults, Comparison, StaleDifference, Verdict};
 
-/// What the matrix needs from the suite: run one section's (tag-filtered)
-/// scenarios with clients from the factory, calling back as each finishes.
-pub type SuiteRunner = Arc<
-    dyn Fn(
-            Section,
-            ClientFactory,
-            Option<OnFinished>,
-        ) -> BoxFuture<'static, Result<Vec<ScenarioResult>, String>>
-        + Send
-        + Sync,
->;
+pub use crate::suite::SuiteRunner;
 
 /// What the run tells as it goes.
 #[derive(Debug, Clone)]

@@ -64,6 +64,19 @@ impl Section {
     }
 }
 
+/// What the matrix needs from the suite (so it does not depend on how the
+/// suite runs): run one section's (tag-filtered)
+/// scenarios with clients from the factory, calling back as each finishes.
+pub type SuiteRunner = Arc<
+    dyn Fn(
+            Section,
+            ClientFactory,
+            Option<OnFinished>,
+        ) -> futures::future::BoxFuture<'static, Result<Vec<ScenarioResult>, String>>
+        + Send
+        + Sync,
+>;
+
 /// Called as each scenario finishes, for progress output.
 pub type OnFinished = Arc<dyn Fn(&ScenarioResult) + Send + Sync>;
 
@@ -309,12 +322,12 @@ pub fn select(
         .collect())
 }
 
-/// A [`crate::matrix::SuiteRunner`] over [`run_suite`], for `fic-harness run`.
+/// A [`SuiteRunner`] over [`run_suite`], for `fic-harness run`.
 pub fn matrix_runner(
     features_dir: PathBuf,
     tag_filter: Option<String>,
     authority: AuthorityMode,
-) -> crate::matrix::SuiteRunner {
+) -> SuiteRunner {
     Arc::new(move |section, factory, on_finished| {
         let options = SuiteOptions {
             features_dir: features_dir.clone(),
