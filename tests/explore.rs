@@ -6,34 +6,24 @@
 //! failure under `FIC_REQUIRE_PORTS=1` or `CI`).
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use conformance::ports::{Availability, Port};
 
-const BIN: &str = env!("CARGO_BIN_EXE_fic-harness");
+mod support;
+use support::{ports_required, run_harness};
 
 /// The declaration the repository's file holds for the eviction.
 const EVICTION: &str = "[[explore]]\nport = \"node\"\nkind = \"port-bug\"\nversions = \"<=7.2.4\"\nsteps = [\"app_token_with_fmi_path\", \"leg2\", \"user_fic\"]\nobserved = \"cache\"\n";
 
 fn run(args: &[&str]) -> (Output, String) {
-    let out = Command::new(BIN)
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("INSTA_UPDATE")
-        .output()
-        .expect("running fic-harness");
+    let out = run_harness(args);
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
     (out, text)
-}
-
-fn ports_required() -> bool {
-    ["FIC_REQUIRE_PORTS", "CI"]
-        .iter()
-        .any(|v| std::env::var(v).is_ok_and(|v| !v.is_empty() && v != "0"))
 }
 
 #[test]

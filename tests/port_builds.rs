@@ -13,7 +13,9 @@ use std::process::Command;
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_fic-harness");
+mod support;
+use support::{ports_required, repo_root, run_harness};
+
 const SCENARIO: &str = "The callback sees the client id, the token endpoint and the fmi path";
 /// Selects that scenario alone: the one assertion-types scenario whose
 /// callback needs the request's context.
@@ -51,14 +53,6 @@ const PATCH: [(&str, &str, &str); 5] = [
         "getClientAssertion(this.developerProvidedClientAssertion, this.config.auth.clientId, authority.tokenEndpoint, fmiPath)",
     ),
 ];
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn required() -> bool {
-    std::env::var("FIC_REQUIRE_PORTS").is_ok_and(|v| v == "1")
-}
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -98,7 +92,7 @@ fn node_installed(installed: &Path) -> bool {
         .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join("node").is_file()));
     if !node || !installed.join("package.json").is_file() {
         assert!(
-            !required(),
+            !ports_required(),
             "node or ports/node/node_modules is missing and FIC_REQUIRE_PORTS=1: run `bash ports/install.sh`"
         );
         eprintln!("skipped: needs node on PATH and msal-node installed (`bash ports/install.sh`)");
@@ -127,7 +121,7 @@ fn verdict_of(report: &Value, column: &str) -> String {
 
 #[test]
 fn a_patched_local_msal_node_is_fixed_in_this_build_next_to_the_released_bug() {
-    let installed = repo().join("ports/node/node_modules/@azure/msal-node");
+    let installed = repo_root().join("ports/node/node_modules/@azure/msal-node");
     if !node_installed(&installed) {
         return;
     }
@@ -136,16 +130,20 @@ fn a_patched_local_msal_node_is_fixed_in_this_build_next_to_the_released_bug() {
     let reports = tempfile::tempdir().unwrap();
     let json = reports.path().join("matrix.json");
     let html = reports.path().join("matrix.html");
-    let out = Command::new(BIN)
-        .args(["run", "--port", &format!("node,{local}"), "--tags", TAGS])
-        .args(["--report", "json"])
-        .arg(&json)
-        .args(["--report", "html"])
-        .arg(&html)
-        .current_dir(repo())
-        .env_remove("INSTA_UPDATE")
-        .output()
-        .expect("running fic-harness");
+    let builds = format!("node,{local}");
+    let out = run_harness([
+        "run",
+        "--port",
+        &builds,
+        "--tags",
+        TAGS,
+        "--report",
+        "json",
+        json.to_str().expect("a UTF-8 temporary path"),
+        "--report",
+        "html",
+        html.to_str().expect("a UTF-8 temporary path"),
+    ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -175,7 +173,7 @@ fn a_patched_local_msal_node_is_fixed_in_this_build_next_to_the_released_bug() {
     );
     if let Some(dir) = conformance::port_build::PortBuild::parse(&local)
         .unwrap()
-        .install_dir(&repo())
+        .install_dir(&repo_root())
     {
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -186,7 +184,7 @@ fn a_patched_local_msal_node_is_fixed_in_this_build_next_to_the_released_bug() {
 /// still runs, and the run fails.
 #[test]
 fn a_build_that_cannot_be_installed_is_a_broken_column_and_the_others_run() {
-    if !node_installed(&repo().join("ports/node/node_modules/@azure/msal-node")) {
+    if !node_installed(&repo_root().join("ports/node/node_modules/@azure/msal-node")) {
         return;
     }
     let not_a_package = tempfile::tempdir().unwrap();
@@ -196,18 +194,13 @@ fn a_build_that_cannot_be_installed_is_a_broken_column_and_the_others_run() {
     )
     .unwrap();
     let bad_path = format!("node={}", not_a_package.path().display());
-    let out = Command::new(BIN)
-        .args([
-            "run",
-            "--port",
-            &format!("node@0.0.99,{bad_path},node"),
-            "--tags",
-            TAGS,
-        ])
-        .current_dir(repo())
-        .env_remove("INSTA_UPDATE")
-        .output()
-        .expect("running fic-harness");
+    let out = run_harness([
+        "run",
+        "--port",
+        &format!("node@0.0.99,{bad_path},node"),
+        "--tags",
+        TAGS,
+    ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(
@@ -224,7 +217,7 @@ fn a_build_that_cannot_be_installed_is_a_broken_column_and_the_others_run() {
         stdout.contains("node   known port bug at-5"),
         "the default build still ran:\n{stdout}"
     );
-    let _ = std::fs::remove_dir_all(repo().join(".build/ports/node@0.0.99"));
+    let _ = std::fs::remove_dir_all(repo_root().join(".build/ports/node@0.0.99"));
 }
 
 /// MSAL Python the same way: a released version in its own venv and a
@@ -232,17 +225,17 @@ fn a_build_that_cannot_be_installed_is_a_broken_column_and_the_others_run() {
 /// next to the pinned install.
 #[test]
 fn msal_python_runs_as_a_released_version_and_as_a_source_tree() {
-    let venv_python = repo().join(".build/venv/bin/python");
+    let venv_python = repo_root().join(".build/venv/bin/python");
     if !venv_python.is_file() {
         assert!(
-            !required(),
+            !ports_required(),
             ".build/venv is missing and FIC_REQUIRE_PORTS=1: run `bash ports/install.sh`"
         );
         eprintln!("skipped: needs MSAL Python installed (`bash ports/install.sh`)");
         return;
     }
     let pin = conformance::ports::Port::Python
-        .pinned_version(&repo())
+        .pinned_version(&repo_root())
         .unwrap()
         .unwrap();
     let sdists = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("msal-python-sdist");
@@ -269,18 +262,13 @@ fn msal_python_runs_as_a_released_version_and_as_a_source_tree() {
     assert!(unpacked.success());
     let tree = format!("python={}", sdists.join(format!("msal-{pin}")).display());
     let release = format!("python@{pin}");
-    let out = Command::new(BIN)
-        .args([
-            "run",
-            "--port",
-            &format!("{release},{tree},python"),
-            "--tags",
-            TAGS,
-        ])
-        .current_dir(repo())
-        .env_remove("INSTA_UPDATE")
-        .output()
-        .expect("running fic-harness");
+    let out = run_harness([
+        "run",
+        "--port",
+        &format!("{release},{tree},python"),
+        "--tags",
+        TAGS,
+    ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     for (column, loaded) in [
@@ -300,7 +288,7 @@ fn msal_python_runs_as_a_released_version_and_as_a_source_tree() {
     }
     if let Some(dir) = conformance::port_build::PortBuild::parse(&tree)
         .unwrap()
-        .install_dir(&repo())
+        .install_dir(&repo_root())
     {
         let _ = std::fs::remove_dir_all(dir);
     }

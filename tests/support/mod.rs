@@ -12,6 +12,21 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Runs the built `fic-harness` in the repository, as a user would, with
+/// insta's own `INSTA_UPDATE` left out so the run's snapshot policy is its own.
+pub fn run_harness<I, S>(args: I) -> std::process::Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    Command::new(env!("CARGO_BIN_EXE_fic-harness"))
+        .args(args)
+        .current_dir(repo_root())
+        .env_remove("INSTA_UPDATE")
+        .output()
+        .expect("running fic-harness")
+}
+
 /// Whether a missing port runtime must fail the test rather than skip it:
 /// CI must never mistake a port that did not run for one that passed.
 pub fn ports_required() -> bool {
